@@ -1,0 +1,22 @@
+"""Test settings: same as base, with fast hashing, a temporary index and media root."""
+
+import os
+import tempfile
+from pathlib import Path
+
+from .base import *  # noqa: F403
+from .base import REST_FRAMEWORK
+
+_TMP = Path(tempfile.mkdtemp(prefix="sce-test-"))
+MEDIA_ROOT = Path(os.environ.get("TEST_MEDIA_ROOT", _TMP / "media"))
+SEARCH_INDEX_DIR = _TMP / "search-index"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": "100000/minute",
+        "user": "100000/minute",
+        "login": "100000/minute",
+    },
+}

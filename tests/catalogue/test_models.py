@@ -1,0 +1,37 @@
+import datetime as dt
+
+import pytest
+
+from catalogue.models import Certification, Solution, kpi_improvement
+from tests.factories import CertificationFactory, SolutionFactory
+
+
+def test_kpi_improvement_follows_the_good_direction():
+    assert kpi_improvement(48.0, 36.0, "lower") == pytest.approx(0.25)
+    assert kpi_improvement(100.0, 150.0, "higher") == pytest.approx(0.5)
+    assert kpi_improvement(100.0, 150.0, "lower") == pytest.approx(-0.5)
+    assert kpi_improvement(0.0, 5.0, "higher") is None
+
+
+@pytest.mark.django_db
+def test_valid_on_is_one_query_against_a_date():
+    cert = CertificationFactory(valid_from=dt.date(2024, 1, 1), valid_until=dt.date(2026, 4, 30))
+    assert list(Certification.objects.valid_on(dt.date(2026, 4, 30))) == [cert]
+    assert not Certification.objects.valid_on(dt.date(2026, 5, 1)).exists()
+    assert not Certification.objects.valid_on(dt.date(2023, 12, 31)).exists()
+
+
+@pytest.mark.django_db
+def test_solution_with_valid_certification_at_the_buyers_deadline():
+    lapsing = CertificationFactory(type="gs", valid_until=dt.date(2026, 12, 31)).solution
+    lasting = CertificationFactory(type="gs", valid_until=dt.date(2028, 1, 1)).solution
+    found = Solution.objects.with_valid_certification("gs", on=dt.date(2027, 3, 31))
+    assert list(found) == [lasting]
+    assert lapsing not in found
+
+
+@pytest.mark.django_db
+def test_has_item_matches_whole_list_items_only():
+    a = SolutionFactory(standards=["NGSI-LD", "oneM2M"])
+    SolutionFactory(standards=["NGSI"])
+    assert list(Solution.objects.filter(standards__has_item="NGSI-LD")) == [a]
