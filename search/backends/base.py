@@ -1,0 +1,43 @@
+"""The interface every search backend implements (embedded tantivy, Elasticsearch)."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable
+
+from search.types import SearchQuery, SearchResult, Suggestion
+
+
+class SearchBackend(abc.ABC):
+    """Indexes solution documents (dicts from ``search.indexing``) and answers queries."""
+
+    def __init__(self, **options):
+        self.options = options
+
+    @abc.abstractmethod
+    def index(self, documents: Iterable[dict]) -> int:
+        """Add or replace documents (by ``id``); returns how many were written."""
+
+    @abc.abstractmethod
+    def delete(self, solution_ids: Iterable[int]) -> None:
+        """Remove documents; ids that are not indexed are ignored."""
+
+    @abc.abstractmethod
+    def search(self, query: SearchQuery) -> SearchResult:
+        """Run ``query``: hits with scores and highlights, total, facets."""
+
+    @abc.abstractmethod
+    def suggest(self, prefix: str, limit: int = 8) -> list[Suggestion]:
+        """Solution names (either language) that complete ``prefix``."""
+
+    @abc.abstractmethod
+    def health(self) -> dict:
+        """``{"ok": bool, ...details}``; never raises."""
+
+    @abc.abstractmethod
+    def rebuild(self, documents: Iterable[dict], progress=None) -> int:
+        """Replace the whole index with ``documents`` without downtime for readers."""
+
+    @abc.abstractmethod
+    def indexed_versions(self) -> dict[int, str]:
+        """Every indexed solution id with the version stamp it was indexed at (drift check)."""

@@ -1,0 +1,57 @@
+"""The one query and one result shape that every search backend speaks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+SORTS = ("relevance", "newest", "evidence")
+FACET_FIELDS = ("category", "certification", "tier", "country", "deployment", "standard")
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What a buyer asked for. Empty ``text`` means "everything that passes the filters"."""
+
+    text: str = ""
+    category: tuple[str, ...] = ()
+    certification: tuple[str, ...] = ()  # certification types that must be valid on ``valid_on``
+    valid_on: dt.date | None = None  # defaults to today when ``certification`` is given
+    tier: tuple[str, ...] = ()  # pilot tiers
+    country: tuple[str, ...] = ()  # reference or pilot countries
+    deployment: tuple[str, ...] = ()
+    standard: tuple[str, ...] = ()
+    language: tuple[str, ...] = ()
+    price_max: float | None = None  # in KRW (converted by the caller)
+    sort: str = "relevance"
+    page: int = 1
+    page_size: int = 10
+    facets: bool = True
+    highlight: bool = True
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    solution_id: int
+    score: float
+    highlights: dict[str, list[str]] = field(default_factory=dict)  # field -> HTML fragments
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    hits: list[SearchHit]
+    total: int
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)  # facet -> value -> count
+    page: int = 1
+    page_size: int = 10
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    solution_id: int
+    text: str
+    language: str
+
+
+class SearchUnavailable(Exception):
+    """The engine cannot answer now (down, locked, corrupted); callers answer 503."""
