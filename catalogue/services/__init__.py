@@ -1,0 +1,1 @@
+"""Writes to the catalogue. Import from the submodules: ``solutions`` and ``organisations``."""
