@@ -4,4 +4,5 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("catalogue.api.urls")),
+    path("", include("catalogue.api.organisations")),
 ]
