@@ -27,12 +27,11 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from .models import Certification, Kpi, Organisation, Pilot, ReviewEvent, Solution
+from .vocabularies import COUNTRY_CODES, CURRENCY_CODES  # noqa: F401  (re-exported)
 
 FORMAT = "smartcity-exchange/1"
 SCHEMA_PATH = Path(__file__).with_name("exchange.schema.json")
 SCHEMA: dict = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-COUNTRY_CODES = frozenset(SCHEMA["$defs"]["country"]["enum"])
-CURRENCY_CODES = frozenset(SCHEMA["$defs"]["currency"]["enum"])
 SECTIONS = ("vendors", "solutions", "needs", "leads", "queries", "judgements")
 PLUGGABLE_SECTIONS = ("needs", "leads", "queries", "judgements")
 ERROR_LISTING_CAP = 1000

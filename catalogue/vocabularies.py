@@ -1,5 +1,8 @@
 """Closed vocabularies of the smartcity-exchange/1 format (../shared/exchange-format.md)."""
 
+import json
+from pathlib import Path
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -84,3 +87,11 @@ class LeadSource(models.TextChoices):
 
 
 LANGUAGE_CODES = ("ko", "en")
+
+
+_SCHEMA_ENUMS = json.loads(
+    Path(__file__).with_name("exchange.schema.json").read_text(encoding="utf-8")
+)["$defs"]
+# ISO 3166-1 alpha-2 and ISO 4217 codes; the exchange JSON Schema is their one source.
+COUNTRY_CODES: frozenset[str] = frozenset(_SCHEMA_ENUMS["country"]["enum"])
+CURRENCY_CODES: frozenset[str] = frozenset(_SCHEMA_ENUMS["currency"]["enum"])

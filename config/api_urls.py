@@ -5,4 +5,5 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("catalogue.api.urls")),
     path("", include("catalogue.api.organisations")),
+    path("search/", include("search.api_urls")),
 ]

@@ -7,7 +7,6 @@ owns its transaction and asks the search index to follow after commit.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -21,6 +20,8 @@ from search import indexing
 from .. import permissions
 from ..models import Certification, Kpi, Pilot, ReviewEvent, Solution, Verification
 from ..vocabularies import (
+    COUNTRY_CODES,
+    CURRENCY_CODES,
     LANGUAGE_CODES,
     Better,
     Category,
@@ -30,8 +31,6 @@ from ..vocabularies import (
     Tier,
 )
 
-COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
-CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 MAX_LIST_ITEMS = 50
 MAX_ITEM_LENGTH = 100
 
@@ -88,7 +87,7 @@ def _check_fields(data: Mapping[str, Any], allowed: Iterable[str]) -> None:
 
 
 def _string_list(
-    errors: dict, field: str, value: Any, *, choices: Iterable[str] | None = None, pattern=None
+    errors: dict, field: str, value: Any, *, choices: Iterable[str] | None = None, codes=None
 ) -> list[str]:
     """Check a list of strings item by item; return it stripped and without duplicates."""
     if not isinstance(value, list | tuple):
@@ -111,7 +110,7 @@ def _string_list(
             errors.setdefault(field, []).append(
                 f"Item {index}: {item!r} is not one of {', '.join(sorted(allowed))}."
             )
-        elif pattern is not None and not pattern.match(item):
+        elif codes is not None and item not in codes:
             errors.setdefault(field, []).append(
                 f"Item {index}: {item!r} is not an ISO 3166-1 alpha-2 code (e.g. KR, VN)."
             )
@@ -147,9 +146,9 @@ def _validate_solution(solution: Solution) -> None:
         errors, "languages", solution.languages, choices=LANGUAGE_CODES
     )
     solution.reference_countries = _string_list(
-        errors, "reference_countries", solution.reference_countries, pattern=COUNTRY_RE
+        errors, "reference_countries", solution.reference_countries, codes=COUNTRY_CODES
     )
-    if solution.currency and not CURRENCY_RE.match(solution.currency):
+    if solution.currency and solution.currency not in CURRENCY_CODES:
         errors.setdefault("currency", []).append(
             f"{solution.currency!r} is not an ISO 4217 code (three upper-case letters, e.g. KRW)."
         )
@@ -227,7 +226,7 @@ def _validate_pilot(pilot: Pilot) -> None:
     errors: dict[str, list[str]] = {}
     if not (pilot.city or "").strip():
         errors.setdefault("city", []).append("Give the city.")
-    if not isinstance(pilot.country, str) or not COUNTRY_RE.match(pilot.country):
+    if not isinstance(pilot.country, str) or pilot.country not in COUNTRY_CODES:
         errors.setdefault("country", []).append(
             f"{pilot.country!r} is not an ISO 3166-1 alpha-2 code (e.g. KR, VN)."
         )

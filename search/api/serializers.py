@@ -1,0 +1,109 @@
+"""Query parameters of the search API, validated so that a bad one is a 400 that names it."""
+
+from __future__ import annotations
+
+import re
+
+from rest_framework import serializers
+
+from catalogue.vocabularies import LANGUAGE_CODES, Category, CertificationType, Deployment, Tier
+from search.types import SORTS, SearchQuery
+
+MAX_PAGE = 500
+
+
+class MultiValueField(serializers.Field):
+    """``?x=a,b`` or ``?x=a&x=b``; each value checked against ``choices`` or ``pattern``."""
+
+    def __init__(self, *, choices=None, pattern=None, **kwargs):
+        self.choices = tuple(choices) if choices else None
+        self.pattern = re.compile(pattern) if pattern else None
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def get_value(self, dictionary):
+        if hasattr(dictionary, "getlist"):
+            values = dictionary.getlist(self.field_name)
+            return values if values else serializers.empty
+        return dictionary.get(self.field_name, serializers.empty)
+
+    def to_internal_value(self, data):
+        raw = data if isinstance(data, list) else [data]
+        values = []
+        for item in raw:
+            for value in str(item).split(","):
+                value = value.strip()
+                if not value:
+                    continue
+                if self.choices is not None and value not in self.choices:
+                    self.fail_value(value, f"one of: {', '.join(self.choices)}")
+                if self.pattern is not None and not self.pattern.fullmatch(value):
+                    self.fail_value(value, "a valid code")
+                values.append(value)
+        return tuple(dict.fromkeys(values))
+
+    def fail_value(self, value, expected):
+        raise serializers.ValidationError(f'"{value}" is not valid; expected {expected}.')
+
+    def to_representation(self, value):
+        return list(value)
+
+
+class SearchParamsSerializer(serializers.Serializer):
+    q = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
+    category = MultiValueField(choices=Category.values)
+    certification = MultiValueField(choices=CertificationType.values)
+    valid_on = serializers.DateField(required=False)
+    tier = MultiValueField(choices=Tier.values)
+    country = MultiValueField(pattern=r"[A-Z]{2}")
+    deployment = MultiValueField(choices=Deployment.values)
+    standard = MultiValueField(pattern=r"[\w.\- ]{1,40}")
+    language = MultiValueField(choices=LANGUAGE_CODES)
+    price_max = serializers.DecimalField(
+        required=False, max_digits=18, decimal_places=2, min_value=0
+    )
+    sort = serializers.ChoiceField(choices=SORTS, required=False, default="relevance")
+    page = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE, default=1)
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=50, default=10)
+
+    def to_query(self) -> SearchQuery:
+        data = self.validated_data
+        price = data.get("price_max")
+        return SearchQuery(
+            text=data.get("q", ""),
+            category=data.get("category", ()),
+            certification=data.get("certification", ()),
+            valid_on=data.get("valid_on"),
+            tier=data.get("tier", ()),
+            country=data.get("country", ()),
+            deployment=data.get("deployment", ()),
+            standard=data.get("standard", ()),
+            language=data.get("language", ()),
+            price_max=float(price) if price is not None else None,
+            sort=data.get("sort", "relevance"),
+            page=data.get("page", 1),
+            page_size=data.get("page_size", 10),
+        )
+
+
+class SuggestParamsSerializer(serializers.Serializer):
+    q = serializers.CharField(max_length=100)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=20, default=8)
+
+
+class SearchHitSerializer(serializers.Serializer):
+    """One hit: the solution's summary fields, its score and highlighted fragments."""
+
+    def to_representation(self, instance):
+        solution, hit = instance
+        return {
+            "id": solution.pk,
+            "public_id": solution.public_id,
+            "name": {"ko": solution.name_ko, "en": solution.name_en},
+            "summary": {"ko": solution.summary_ko, "en": solution.summary_en},
+            "category": solution.category,
+            "vendor": {"id": solution.vendor_id, "name": solution.vendor.name},
+            "tags": solution.tags,
+            "score": round(hit.score, 4),
+            "highlights": hit.highlights,
+        }

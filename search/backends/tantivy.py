@@ -1,0 +1,579 @@
+"""The embedded backend: tantivy (Rust, in-process BM25), persisted under SEARCH_INDEX_DIR.
+
+Layout: ``SEARCH_INDEX_DIR/current`` is a symlink to the live ``index-<ns>`` directory, so a
+rebuild fills a fresh directory and swaps the link atomically; readers never see an empty index.
+Several processes share it: each write takes tantivy's writer lock briefly (retrying on
+``LockBusy``) and readers reload when the directory's ``meta.json`` changes.
+Tokenizers are not stored in the index, so they are registered after every open.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import functools
+import hashlib
+import os
+import re
+import shutil
+import threading
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+import tantivy
+from django.conf import settings
+
+from catalogue.vocabularies import CertificationType
+from search import analysis
+from search.types import SearchHit, SearchQuery, SearchResult, SearchUnavailable, Suggestion
+
+from .base import SearchBackend
+
+KO_FIELDS = {"name_ko": 2.0, "summary_ko": 1.5, "description_ko": 1.0, "extra_ko": 1.0}
+EN_FIELDS = {"name_en": 2.0, "summary_en": 1.5, "description_en": 1.0, "extra_en": 1.0}
+WORDS_BOOST = 0.6
+TYPO_BOOST = 1.5
+SYNONYM_BOOST = 0.7
+DISMAX_TIE = 0.3
+HIGHLIGHT_FIELDS = (
+    "name_ko",
+    "name_en",
+    "summary_ko",
+    "summary_en",
+    "description_ko",
+    "description_en",
+)
+# facet name -> index field
+FACET_INDEX_FIELDS = {
+    "category": "category",
+    "tier": "tier",
+    "country": "country",
+    "deployment": "deployment",
+    "standard": "standard",
+}
+CERT_TYPES = tuple(CertificationType.values)
+OPEN_START = dt.date(1970, 1, 1)
+OPEN_END = dt.date(2099, 12, 31)
+LOCK_RETRY_SECONDS = 10.0
+LATIN = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+
+
+def stable_hash(solution_id: int) -> int:
+    """A per-solution number that orders ties the same way everywhere, unrelated to id order."""
+    digest = hashlib.blake2b(str(solution_id).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") >> 1
+
+
+@functools.lru_cache(maxsize=4096)
+def validity_terms(cert_type: str, start: dt.date | None, end: dt.date | None) -> tuple[str, ...]:
+    """Cover [start, end] with whole years, whole months and days: ``gs|2025``, ``gs|2026-03``.
+
+    "Valid on D" is then one term lookup of D's year, month or day, exact to the day.
+    """
+    day, last = start or OPEN_START, end or OPEN_END
+    out = []
+    while day <= last:
+        year_end = dt.date(day.year, 12, 31)
+        if day.month == 1 and day.day == 1 and year_end <= last:
+            out.append(f"{cert_type}|{day.year}")
+            day = year_end + dt.timedelta(days=1)
+            continue
+        next_month = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        if day.day == 1 and next_month - dt.timedelta(days=1) <= last:
+            out.append(f"{cert_type}|{day.year}-{day.month:02d}")
+            day = next_month
+            continue
+        out.append(f"{cert_type}|{day.isoformat()}")
+        day += dt.timedelta(days=1)
+    return tuple(out)
+
+
+def day_keys(day: dt.date) -> list[str]:
+    return [str(day.year), f"{day.year}-{day.month:02d}", day.isoformat()]
+
+
+def build_schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    sb.add_unsigned_field("id", stored=True, indexed=True, fast=True)
+    sb.add_unsigned_field("tie", fast=True)
+    sb.add_text_field("version", stored=True, tokenizer_name="raw")
+    for name in ("name_ko", "summary_ko", "description_ko"):
+        sb.add_text_field(name, stored=True, tokenizer_name="ko")
+    for name in ("name_en", "summary_en", "description_en"):
+        sb.add_text_field(name, stored=True, tokenizer_name="en")
+    sb.add_text_field("extra_ko", tokenizer_name="ko")
+    sb.add_text_field("extra_en", tokenizer_name="en")
+    sb.add_text_field("words", tokenizer_name="words")
+    sb.add_text_field("name_words", tokenizer_name="words")
+    sb.add_text_field("cert", tokenizer_name="raw")  # validity terms; counted by filter aggs
+    for name in ("category", "tier", "country", "deployment", "standard", "language"):
+        sb.add_text_field(name, tokenizer_name="raw", fast=True)
+    sb.add_float_field("price", indexed=True, fast=True)
+    sb.add_integer_field("published", fast=True)
+    sb.add_unsigned_field("evidence_rank", fast=True)
+    return sb.build()
+
+
+def register_tokenizers(index: tantivy.Index) -> None:
+    index.register_tokenizer("ko", analysis.korean_analyzer())
+    index.register_tokenizer("en", analysis.english_analyzer())
+    index.register_tokenizer("words", analysis.word_analyzer())
+
+
+def to_tantivy(doc: dict) -> tantivy.Document:
+    """One search document (``search.indexing.solution_to_document``) as a tantivy document."""
+    out = tantivy.Document()
+    sid = int(doc["id"])
+    tie = stable_hash(sid)
+    out.add_unsigned("id", sid)
+    out.add_unsigned("tie", tie)
+    out.add_text("version", doc.get("version", ""))
+    for name in (
+        "name_ko",
+        "summary_ko",
+        "description_ko",
+        "name_en",
+        "summary_en",
+        "description_en",
+    ):
+        if doc.get(name):
+            out.add_text(name, doc[name])
+    extra_ko = [*doc.get("pilots_ko", []), doc.get("vendor_ko", "")]
+    extra_en = [
+        *doc.get("pilots_en", []),
+        *doc.get("kpis", []),
+        *(t.replace("-", " ") for t in doc.get("tags", [])),
+        *doc.get("standards", []),
+        *doc.get("pilot_cities", []),
+        doc.get("vendor_en", ""),
+    ]
+    for text in extra_ko:
+        if text:
+            out.add_text("extra_ko", text)
+    for text in doc.get("kpis", []):
+        if analysis.HANGUL_RUN.search(text):
+            out.add_text("extra_ko", text)
+    for text in extra_en:
+        if text:
+            out.add_text("extra_en", text)
+    # Unstemmed words for typo correction and exact matches: the English text, plus the
+    # Latin-script words (CCTV, IoT, AI) inside Korean text.
+    korean = " ".join(
+        t
+        for t in (doc.get("name_ko"), doc.get("summary_ko"), doc.get("description_ko"), *extra_ko)
+        if t
+    )
+    words = " ".join(
+        t
+        for t in (
+            doc.get("name_en"),
+            doc.get("summary_en"),
+            doc.get("description_en"),
+            *extra_en,
+            " ".join(LATIN.findall(korean)),
+        )
+        if t
+    )
+    out.add_text("words", words)
+    out.add_text("name_words", f"{doc.get('name_ko', '')} {doc.get('name_en', '')}")
+    out.add_text("category", doc.get("category", ""))
+    for cert in doc.get("certifications", []):
+        start = dt.date.fromisoformat(cert["valid_from"]) if cert.get("valid_from") else None
+        end = dt.date.fromisoformat(cert["valid_until"]) if cert.get("valid_until") else None
+        for term in validity_terms(cert["type"], start, end):
+            out.add_text("cert", term)
+    for field, key in (
+        ("tier", "tiers"),
+        ("country", "countries"),
+        ("deployment", "deployment"),
+        ("standard", "standards"),
+        ("language", "languages"),
+    ):
+        for value in doc.get(key, []):
+            out.add_text(field, value)
+    if doc.get("price_krw") is not None:
+        out.add_float("price", float(doc["price_krw"]))
+    published = doc.get("published_at")
+    out.add_integer(
+        "published", int(dt.datetime.fromisoformat(published).timestamp()) if published else 0
+    )
+    out.add_unsigned("evidence_rank", (min(int(doc.get("evidence", 0)), 1023) << 53) | (tie >> 10))
+    return out
+
+
+class TantivyBackend(SearchBackend):
+    """Embedded tantivy index; safe to share between processes on one machine."""
+
+    def __init__(self, **options):
+        super().__init__(**options)
+        self.base = Path(options.get("path") or settings.SEARCH_INDEX_DIR)
+        self.schema = build_schema()
+        self._lock = threading.RLock()
+        self._index: tantivy.Index | None = None
+        self._target: str | None = None
+        self._meta_mtime: int | None = None
+
+    # -- opening and reloading ------------------------------------------------------------
+    def _current_link(self) -> Path:
+        return self.base / "current"
+
+    def _ensure_current(self) -> str:
+        link = self._current_link()
+        try:
+            return os.readlink(link)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise SearchUnavailable(f"search index at {self.base} cannot be read: {exc}") from exc
+        try:
+            self.base.mkdir(parents=True, exist_ok=True)
+            with open(self.base / ".init.lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                if not link.is_symlink():
+                    name = f"index-{time.time_ns()}"
+                    (self.base / name).mkdir()
+                    index = tantivy.Index(self.schema, path=str(self.base / name))
+                    register_tokenizers(index)
+                    self._swap_link(name)
+            return os.readlink(link)
+        except OSError as exc:
+            raise SearchUnavailable(
+                f"search index at {self.base} cannot be created: {exc}"
+            ) from exc
+
+    def _swap_link(self, name: str) -> None:
+        tmp = self.base / f".current-{os.getpid()}-{time.time_ns()}"
+        os.symlink(name, tmp)
+        os.replace(tmp, self._current_link())
+
+    def _open(self) -> tantivy.Index:
+        """The live index, reopened after a rebuild and reloaded after another process commits."""
+        with self._lock:
+            target = self._ensure_current()
+            path = self.base / target
+            try:
+                mtime = (path / "meta.json").stat().st_mtime_ns
+                if self._index is None or target != self._target:
+                    index = tantivy.Index.open(str(path))
+                    register_tokenizers(index)
+                    self._index, self._target, self._meta_mtime = index, target, mtime
+                elif mtime != self._meta_mtime:
+                    self._index.reload()
+                    self._meta_mtime = mtime
+            except (OSError, ValueError) as exc:
+                self._index = None
+                raise SearchUnavailable(f"search index at {path} cannot be opened: {exc}") from exc
+            return self._index
+
+    def _searcher(self) -> tuple[tantivy.Index, tantivy.Searcher]:
+        index = self._open()
+        return index, index.searcher()
+
+    # -- writing ---------------------------------------------------------------------------
+    def _writer(self, index: tantivy.Index, heap: int = 50_000_000, threads: int = 1):
+        deadline = time.monotonic() + float(self.options.get("lock_timeout", LOCK_RETRY_SECONDS))
+        delay = 0.005
+        while True:
+            try:
+                return index.writer(heap_size=heap, num_threads=threads)
+            except ValueError as exc:
+                if "LockBusy" not in str(exc) or time.monotonic() > deadline:
+                    raise SearchUnavailable(f"search index is busy: {exc}") from exc
+                time.sleep(delay)
+                delay = min(delay * 2, 0.2)
+
+    def _write(self, fn) -> None:
+        with self._lock:
+            index = self._open()
+            try:
+                writer = self._writer(index)
+                try:
+                    fn(writer)
+                    writer.commit()
+                finally:
+                    writer.wait_merging_threads()
+            except (OSError, ValueError) as exc:
+                raise SearchUnavailable(f"search index write failed: {exc}") from exc
+            self._meta_mtime = None  # force a reload on the next read
+
+    def index(self, documents: Iterable[dict]) -> int:
+        """Add or replace documents by id."""
+        docs = [to_tantivy(d) for d in documents]
+        if not docs:
+            return 0
+
+        def write(writer):
+            for doc in docs:
+                writer.delete_documents_by_query(self._id_query(doc.get_first("id")))
+                writer.add_document(doc)
+
+        self._write(write)
+        return len(docs)
+
+    def _id_query(self, solution_id: int) -> tantivy.Query:
+        # delete_documents_by_term takes a Python int as i64 and misses the u64 id field
+        return tantivy.Query.term_query(self.schema, "id", int(solution_id))
+
+    def delete(self, solution_ids: Iterable[int]) -> None:
+        """Remove documents by id; unknown ids are ignored."""
+        ids = [int(i) for i in solution_ids]
+        if ids:
+            self._write(lambda w: [w.delete_documents_by_query(self._id_query(i)) for i in ids])
+
+    def rebuild(self, documents: Iterable[dict], progress=None) -> int:
+        """Fill a new index directory, then point ``current`` at it in one atomic rename."""
+        try:
+            self._ensure_current()
+            name = f"index-{time.time_ns()}"
+            path = self.base / name
+            path.mkdir()
+            index = tantivy.Index(self.schema, path=str(path))
+            register_tokenizers(index)
+            writer = index.writer(heap_size=256_000_000, num_threads=2)
+            count = 0
+            for doc in documents:
+                writer.add_document(to_tantivy(doc))
+                count += 1
+                if progress:
+                    progress(count)
+            writer.commit()
+            writer.wait_merging_threads()
+            with self._lock:
+                old = os.readlink(self._current_link())
+                self._swap_link(name)
+                self._meta_mtime = None
+        except (OSError, ValueError) as exc:
+            raise SearchUnavailable(f"search index rebuild failed: {exc}") from exc
+        # Other processes may still read the old files; on POSIX their open maps stay valid.
+        # Leftovers of crashed rebuilds go after an hour; a rebuild running elsewhere is younger.
+        for entry in self.base.glob("index-*"):
+            stale = time.time() - entry.stat().st_mtime > 3600
+            if entry.name != name and (entry.name == old or stale):
+                shutil.rmtree(entry, ignore_errors=True)
+        return count
+
+    # -- reading ---------------------------------------------------------------------------
+    def health(self) -> dict:
+        """``{"ok": True, "documents": n}`` or ``{"ok": False, "error": ...}``."""
+        try:
+            _, searcher = self._searcher()
+            return {"ok": True, "engine": "tantivy", "documents": searcher.num_docs}
+        except Exception as exc:  # noqa: BLE001 - health never raises
+            return {"ok": False, "engine": "tantivy", "error": str(exc)}
+
+    def indexed_versions(self) -> dict[int, str]:
+        """Every indexed id with its version stamp."""
+        _, searcher = self._searcher()
+        n = searcher.num_docs
+        if not n:
+            return {}
+        hits = searcher.search(tantivy.Query.all_query(), limit=n, count=False).hits
+        out = {}
+        for _, address in hits:
+            doc = searcher.doc(address)
+            out[int(doc.get_first("id"))] = doc.get_first("version") or ""
+        return out
+
+    def _term(self, field: str, text: str, boost: float) -> tantivy.Query:
+        q = tantivy.Query.term_query(self.schema, field, text)
+        return q if boost == 1.0 else tantivy.Query.boost_query(q, boost)
+
+    def _term_query(self, term: analysis.Term, searcher: tantivy.Searcher) -> tantivy.Query:
+        if term.lang == "ko":
+            parts = [self._term(f, term.text, b) for f, b in KO_FIELDS.items()]
+            return tantivy.Query.disjunction_max_query(parts, tie_breaker=DISMAX_TIE)
+        parts = [self._term(f, term.text, b) for f, b in EN_FIELDS.items()]
+        parts.append(self._term("words", term.word or term.text, WORDS_BOOST))
+        query = tantivy.Query.disjunction_max_query(parts, tie_breaker=DISMAX_TIE)
+        if term.fuzzy and term.word and searcher.doc_freq("words", term.word) == 0:
+            # An unknown word: tolerate one typo (insertion, deletion, substitution, swap).
+            fuzzy = tantivy.Query.fuzzy_term_query(
+                self.schema, "words", term.word, distance=1, transposition_cost_one=True
+            )
+            return tantivy.Query.boolean_query(
+                [
+                    (tantivy.Occur.Should, query),
+                    (tantivy.Occur.Should, tantivy.Query.boost_query(fuzzy, TYPO_BOOST)),
+                ]
+            )
+        return query
+
+    def text_query(self, text: str, searcher: tantivy.Searcher) -> tantivy.Query | None:
+        """The scored part of a query: analysed terms plus synonym expansions."""
+        text = analysis.correct_typos(
+            text,
+            known=lambda w: searcher.doc_freq("words", w) > 0,
+            candidates=lambda w: searcher.terms_with_prefix("words", w[0], limit=20_000),
+        )
+        plan = analysis.plan_query(text, synonyms=self.options.get("synonyms", True))
+        if plan.empty:
+            return None
+        clauses = [(tantivy.Occur.Should, self._term_query(t, searcher)) for t in plan.terms]
+        for expansion in plan.expansions:
+            group = tantivy.Query.boolean_query(
+                [(tantivy.Occur.Must, self._term_query(t, searcher)) for t in expansion]
+            )
+            clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(group, SYNONYM_BOOST)))
+        return tantivy.Query.boolean_query(clauses)
+
+    def _any_of(self, field: str, values: Iterable[str]) -> tantivy.Query:
+        return tantivy.Query.term_set_query(self.schema, field, list(values))
+
+    def filter_queries(self, query: SearchQuery) -> list[tantivy.Query]:
+        """Filters as non-scoring clauses (the tantivy counterpart of ``bool.filter``)."""
+        out = []
+        if query.category:
+            out.append(self._any_of("category", query.category))
+        if query.certification:
+            from search.indexing import validity_date
+
+            keys = day_keys(validity_date(query.valid_on))
+            for cert_type in query.certification:
+                out.append(self._any_of("cert", [f"{cert_type}|{k}" for k in keys]))
+        for field, values in (
+            ("tier", query.tier),
+            ("country", query.country),
+            ("deployment", query.deployment),
+            ("standard", query.standard),
+            ("language", query.language),
+        ):
+            if values:
+                out.append(self._any_of(field, values))
+        if query.price_max is not None:
+            out.append(
+                tantivy.Query.range_query(
+                    self.schema, "price", tantivy.FieldType.Float, 0.0, float(query.price_max)
+                )
+            )
+        return out
+
+    def aggregations(self, query: SearchQuery) -> dict:
+        from search.indexing import validity_date
+
+        aggs = {
+            name: {"terms": {"field": field, "size": 50}}
+            for name, field in FACET_INDEX_FIELDS.items()
+        }
+        keys = day_keys(validity_date(query.valid_on))
+        for cert_type in CERT_TYPES:
+            terms = " OR ".join(f'cert:"{cert_type}|{k}"' for k in keys)
+            aggs[f"cert:{cert_type}"] = {"filter": terms}
+        return aggs
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        """Run one query: scored text, filters, sort, page, facets, highlights."""
+        try:
+            return self._search(query)
+        except SearchUnavailable:
+            raise
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise SearchUnavailable(f"search failed: {exc}") from exc
+
+    def _search(self, query: SearchQuery) -> SearchResult:
+        index, searcher = self._searcher()
+        text = self.text_query(query.text, searcher) if query.text.strip() else None
+        filters = self.filter_queries(query)
+        if text is None and query.text.strip():
+            text = tantivy.Query.empty_query()  # only stop words or punctuation: nothing matches
+        clauses = [(tantivy.Occur.Must, text or tantivy.Query.all_query())]
+        clauses += [(tantivy.Occur.Must, tantivy.Query.const_score_query(f, 0.0)) for f in filters]
+        full = tantivy.Query.boolean_query(clauses) if len(clauses) > 1 else clauses[0][1]
+        offset = (query.page - 1) * query.page_size
+        want = offset + query.page_size
+
+        if query.sort == "newest":
+            result = searcher.search(
+                full, limit=query.page_size, offset=offset, order_by_field="published"
+            )
+            page = [(float(s), a) for s, a in result.hits]
+            total = result.count
+        elif query.sort == "evidence" or text is None:
+            field = "evidence_rank" if query.sort == "evidence" else "tie"
+            result = searcher.search(
+                full, limit=query.page_size, offset=offset, order_by_field=field
+            )
+            page = [(1.0, a) for _, a in result.hits]
+            total = result.count
+        else:
+            page, total = self._ranked_page(searcher, full, offset, want)
+
+        ids = searcher.fast_field_values("id", [a for _, a in page]) if page else []
+        highlights = (
+            self._highlights(searcher, text, [a for _, a in page])
+            if (query.highlight and text is not None and page)
+            else [{} for _ in page]
+        )
+        hits = [
+            SearchHit(solution_id=int(i), score=float(s), highlights=h)
+            for (s, _), i, h in zip(page, ids, highlights, strict=True)
+        ]
+        facets = self._facets(searcher, full, query) if query.facets else {}
+        return SearchResult(
+            hits=hits, total=total, facets=facets, page=query.page, page_size=query.page_size
+        )
+
+    def _ranked_page(self, searcher, full, offset: int, want: int):
+        """Top hits by score; equal scores ordered by the stable hash, also across the cut."""
+        limit = max(want * 3, 50)  # fieldnorms are coarse, so ties are common: look past the page
+        while True:
+            result = searcher.search(full, limit=limit)
+            hits = result.hits
+            if len(hits) <= want or hits[-1][0] != hits[want - 1][0] or limit >= result.count:
+                break
+            limit *= 4  # a tie straddles the fetched depth: go deeper so the order stays stable
+        ties = searcher.fast_field_values("tie", [a for _, a in hits])
+        ranked = sorted(zip(hits, ties, strict=True), key=lambda x: (-x[0][0], x[1]))
+        return [(float(s), a) for (s, a), _ in ranked[offset:want]], result.count
+
+    def _highlights(self, searcher, text_query, addresses) -> list[dict[str, list[str]]]:
+        gens = {}
+        for field in HIGHLIGHT_FIELDS:
+            gen = tantivy.SnippetGenerator.create(searcher, text_query, self.schema, field)
+            gen.set_max_num_chars(160)
+            gens[field] = gen
+        out = []
+        for address in addresses:
+            doc = searcher.doc(address)
+            found = {}
+            for field, gen in gens.items():
+                snippet = gen.snippet_from_doc(doc)
+                if snippet.highlighted():
+                    found[field] = [snippet.to_html()]
+            out.append(found)
+        return out
+
+    def _facets(self, searcher, full, query: SearchQuery) -> dict[str, dict[str, int]]:
+        raw = searcher.aggregate(full, self.aggregations(query))
+        facets = {
+            name: {b["key"]: int(b["doc_count"]) for b in raw[name]["buckets"]}
+            for name in FACET_INDEX_FIELDS
+        }
+        certs = {t: int(raw[f"cert:{t}"]["doc_count"]) for t in CERT_TYPES}
+        facets["certification"] = {
+            t: n for t, n in sorted(certs.items(), key=lambda kv: (-kv[1], kv[0])) if n
+        }
+        return facets
+
+    def suggest(self, prefix: str, limit: int = 8) -> list[Suggestion]:
+        """Solution names in either language with a word starting with the typed prefix."""
+        words = analysis.word_analyzer().analyze(prefix)
+        if not words:
+            return []
+        index, searcher = self._searcher()
+        q = tantivy.Query.phrase_prefix_query(self.schema, "name_words", words)
+        hits = searcher.search(q, limit=limit * 3, count=False).hits
+        ties = searcher.fast_field_values("tie", [a for _, a in hits])
+        ranked = sorted(zip(hits, ties, strict=True), key=lambda x: (-x[0][0], x[1]))[:limit]
+        out = []
+        last = words[-1]
+        for (_, address), _ in ranked:
+            doc = searcher.doc(address)
+            name_ko = doc.get_first("name_ko") or ""
+            name_en = doc.get_first("name_en") or ""
+            ko_words = analysis.word_analyzer().analyze(name_ko) if name_ko else []
+            if any(w.startswith(last) for w in ko_words) or not name_en:
+                out.append(Suggestion(int(doc.get_first("id")), name_ko, "ko"))
+            else:
+                out.append(Suggestion(int(doc.get_first("id")), name_en, "en"))
+        return out

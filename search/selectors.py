@@ -1,0 +1,46 @@
+"""Reads for search: ask the backend, then turn its ids into solutions in the engine's order."""
+
+from __future__ import annotations
+
+from catalogue.models import Solution
+from search.backends import get_backend
+from search.types import SearchQuery, SearchResult, Suggestion
+
+# What a hit shows (search/api/serializers.py); long descriptions stay in the database.
+HIT_FIELDS = (
+    "id",
+    "exchange_id",
+    "status",
+    "name_ko",
+    "name_en",
+    "summary_ko",
+    "summary_en",
+    "category",
+    "tags",
+    "vendor__id",
+    "vendor__name_ko",
+    "vendor__name_en",
+    "vendor__country",
+)
+
+
+def solutions_in_order(solution_ids: list[int]) -> list[Solution]:
+    """Published solutions for ``solution_ids``, in that order; ids gone from the DB are skipped."""
+    by_id = (
+        Solution.objects.published()
+        .select_related("vendor")
+        .only(*HIT_FIELDS)
+        .in_bulk(solution_ids)
+    )
+    return [by_id[i] for i in solution_ids if i in by_id]
+
+
+def solution_search(*, query: SearchQuery) -> tuple[SearchResult, list[Solution]]:
+    """Run ``query`` on the engine; the result and its solutions in rank order."""
+    result = get_backend().search(query)
+    return result, solutions_in_order([h.solution_id for h in result.hits])
+
+
+def solution_suggest(*, prefix: str, limit: int = 8) -> list[Suggestion]:
+    """Solution names that complete ``prefix`` (either language)."""
+    return get_backend().suggest(prefix, limit=limit)

@@ -1,0 +1,129 @@
+"""Index sync after commit, engine-down fallback to PendingSync, drift check and repair."""
+
+import pytest
+from django.core.management import call_command
+
+from catalogue.models import Solution
+from catalogue.services import solutions as services
+from search import indexing
+from search.backends import get_backend, reset_backend
+from search.models import PendingSync
+from search.types import SearchQuery
+from tests.factories import CertificationFactory, KpiFactory, PilotFactory, SolutionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def found(text: str) -> list[int]:
+    return [h.solution_id for h in get_backend().search(SearchQuery(text=text)).hits]
+
+
+@pytest.fixture
+def submitted(vendor_user):
+    return SolutionFactory(
+        vendor=vendor_user.organisation,
+        status=Solution.Status.SUBMITTED,
+        name_en="Smart parking guidance",
+        name_ko="스마트 주차 안내",
+    )
+
+
+def test_document_holds_pilots_kpis_certifications_and_stamp(db):
+    solution = SolutionFactory(status=Solution.Status.PUBLISHED)
+    kpi = KpiFactory(pilot=PilotFactory(solution=solution, verification="verified"))
+    CertificationFactory(solution=solution, type="gs")
+    CertificationFactory(solution=solution, type="kc", verification="rejected")
+    doc = indexing.solution_to_document(solution)
+    assert doc["kpis"] == [kpi.indicator]
+    assert [c["type"] for c in doc["certifications"]] == ["gs"]
+    assert doc["evidence"] == 1 and doc["tiers"] == ["county"]
+    assert doc["version"] == f"{solution.version}:{solution.updated_at.isoformat()}"
+
+
+def test_publish_indexes_after_commit(submitted, operator_user, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.solution_publish(user=operator_user, solution=submitted)
+    assert found("parking") == [submitted.pk]
+
+
+def test_edit_updates_and_archive_removes(
+    submitted, operator_user, vendor_user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.solution_publish(user=operator_user, solution=submitted)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.solution_update(
+            user=vendor_user, solution=submitted, data={"name_en": "Smart bicycle racks"}
+        )
+    assert found("bicycle") == [submitted.pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.solution_archive(user=operator_user, solution=submitted)
+    assert found("bicycle") == []
+
+
+def test_nothing_is_indexed_before_commit(
+    submitted, operator_user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.solution_publish(user=operator_user, solution=submitted)
+    assert callbacks and found("parking") == []
+
+
+def test_engine_down_keeps_db_change_and_repair_fixes_it(
+    submitted, operator_user, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    good_dir = settings.SEARCH_INDEX_DIR
+    blocker = tmp_path / "blocked"
+    blocker.write_text("not a directory")
+    settings.SEARCH_INDEX_DIR = blocker
+    reset_backend()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.solution_publish(user=operator_user, solution=submitted)
+    submitted.refresh_from_db()
+    assert submitted.status == Solution.Status.PUBLISHED
+    assert list(PendingSync.objects.values_list("solution_id", flat=True)) == [submitted.pk]
+
+    settings.SEARCH_INDEX_DIR = good_dir
+    reset_backend()
+    drift = indexing.check()
+    assert drift.missing == [submitted.pk] and drift.pending == [submitted.pk]
+    indexing.repair(drift)
+    assert indexing.check().clean
+    assert found("parking") == [submitted.pk]
+
+
+def test_check_finds_stale_and_extra_and_repair_fixes_them(db):
+    a = SolutionFactory(status=Solution.Status.PUBLISHED, name_en="Flood sensors")
+    b = SolutionFactory(status=Solution.Status.PUBLISHED, name_en="Street lights")
+    get_backend().rebuild(indexing.iter_documents())
+    assert indexing.check().clean
+    Solution.objects.filter(pk=a.pk).update(version=5)  # an edit whose sync was lost
+    Solution.objects.filter(pk=b.pk).update(status=Solution.Status.ARCHIVED)
+    drift = indexing.check()
+    assert drift.stale == [a.pk] and drift.extra == [b.pk] and drift.missing == []
+    indexing.repair()
+    assert indexing.check().clean
+    assert found("lights") == []
+
+
+def test_search_index_command_rebuilds_checks_and_repairs(db, capsys):
+    solution = SolutionFactory(status=Solution.Status.PUBLISHED)
+    call_command("search_index", "rebuild")
+    out, err = capsys.readouterr()
+    assert "indexed 1 solutions" in out and "1/1" in err
+    get_backend().delete([solution.pk])
+    call_command("search_index", "check")
+    assert "missing: 1 found" in capsys.readouterr().out
+    call_command("search_index", "repair")
+    call_command("search_index", "check")
+    assert "index is in step" in capsys.readouterr().out
+
+
+def test_bulk_documents_equal_one_by_one_documents(db):
+    solution = SolutionFactory(status=Solution.Status.PUBLISHED)
+    KpiFactory(pilot=PilotFactory(solution=solution, verification="verified"))
+    CertificationFactory(solution=solution, type="gs", valid_from=None)
+    SolutionFactory(status=Solution.Status.DRAFT)
+    bulk = list(indexing.iter_documents())
+    one = indexing.solution_to_document(indexing.indexable_solutions().get(pk=solution.pk))
+    assert bulk == [one]
