@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-postgres test-elasticsearch lint format migrations-check bench venv demo
+.PHONY: run worker serve test test-postgres test-elasticsearch lint format migrations-check bench venv demo
 
 $(STAMP): requirements.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH"; exit 1; }
@@ -19,8 +19,30 @@ demo: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
 
+# The web server and a job worker together; one Ctrl-C stops both.
 run: demo
+	@$(PY) manage.py jobs_worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:8000
+
+worker: $(STAMP)
+	$(PY) manage.py jobs_worker
+
+var/secret_key:
+	@mkdir -p var
+	@umask 077 && $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret_key
+
+# Production configuration: gunicorn workers, WhiteNoise, DEBUG off, a job worker beside it.
+# Behind a TLS proxy; SECURE_SSL_REDIRECT=false to try it over plain http on this machine.
+SERVE_ENV = DEBUG=false SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}" \
+	SECURE_SSL_REDIRECT="$${SECURE_SSL_REDIRECT:-true}" SECURE_HSTS_PRELOAD="$${SECURE_HSTS_PRELOAD:-true}"
+serve: $(STAMP) var/secret_key
+	$(SERVE_ENV) $(PY) manage.py migrate --noinput
+	$(SERVE_ENV) $(PY) manage.py collectstatic --noinput -v0
+	$(SERVE_ENV) $(PY) manage.py check --deploy --fail-level WARNING
+	@$(SERVE_ENV) $(PY) manage.py jobs_worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(SERVE_ENV) $(VENV)/bin/gunicorn -c config/gunicorn.py
 
 test: $(STAMP)
 	$(PY) -m pytest -q -n 2 --dist loadfile

@@ -450,7 +450,7 @@ def _vendor_problems(data: dict, vendor_ids: dict[str, int]) -> Iterable[Found]:
     )
     for i, item in _items(data, "vendors"):
         yield from _length_problems(item, "vendors", ("vendors", i))
-        if item.get("id") in taken:
+        if isinstance(item.get("id"), str) and item["id"] in taken:
             yield (
                 ("vendors", i, "id"),
                 (
@@ -462,8 +462,9 @@ def _vendor_problems(data: dict, vendor_ids: dict[str, int]) -> Iterable[Found]:
 
 def _solution_problems(data: dict, vendor_ids: set[str]) -> Iterable[Found]:
     solutions = _items(data, "solutions")
-    wanted = {item.get("vendor") for _, item in solutions} - vendor_ids
-    wanted = {key for key in wanted if isinstance(key, str)}
+    # The schema reports non-string vendors; only strings can be looked up (or hashed).
+    wanted = {item.get("vendor") for _, item in solutions if isinstance(item.get("vendor"), str)}
+    wanted -= vendor_ids
     known = set(
         Organisation.objects.filter(
             kind=Organisation.Kind.VENDOR, exchange_id__in=list(wanted)

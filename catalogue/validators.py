@@ -19,6 +19,7 @@ from typing import IO
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from PIL import Image, ImageFile, UnidentifiedImageError
 
 # Formats we accept, decided from the content. MPO is a JPEG with extra pictures (phones).
@@ -28,14 +29,14 @@ _EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "PDF": "pdf"}
 
 # What a refused file really is, for a clearer reason than "not an image".
 _SNIFFERS: tuple[tuple[bytes, str], ...] = (
-    (b"%PDF-", "a PDF document"),
-    (b"GIF8", "a GIF image"),
-    (b"PK\x03\x04", "a ZIP archive (or an Office document)"),
-    (b"\x7fELF", "an executable program"),
-    (b"MZ", "an executable program"),
-    (b"II*\x00", "a TIFF image"),
-    (b"MM\x00*", "a TIFF image"),
-    (b"BM", "a BMP image"),
+    (b"%PDF-", gettext_lazy("a PDF document")),
+    (b"GIF8", gettext_lazy("a GIF image")),
+    (b"PK\x03\x04", gettext_lazy("a ZIP archive (or an Office document)")),
+    (b"\x7fELF", gettext_lazy("an executable program")),
+    (b"MZ", gettext_lazy("an executable program")),
+    (b"II*\x00", gettext_lazy("a TIFF image")),
+    (b"MM\x00*", gettext_lazy("a TIFF image")),
+    (b"BM", gettext_lazy("a BMP image")),
 )
 _MARKUP = re.compile(rb"^\s*<(!doctype|html|\?xml|svg|script|head|body)", re.IGNORECASE)
 _PDF_TAIL_BYTES = 1024
@@ -126,12 +127,12 @@ def _head(upload: IO[bytes], n: int = 64) -> bytes:
     return head
 
 
-def _what_is_it(head: bytes) -> str | None:
+def _what_is_it(head: bytes):
     for magic, name in _SNIFFERS:
         if head.startswith(magic):
             return name
     if _MARKUP.match(head.lstrip(b"\xef\xbb\xbf")):
-        return "an HTML/XML document"
+        return gettext_lazy("an HTML/XML document")
     return None
 
 

@@ -6,4 +6,6 @@ urlpatterns = [
     path("", include("catalogue.api.urls")),
     path("", include("catalogue.api.organisations")),
     path("search/", include("search.api_urls")),
+    path("", include("matching.api.urls")),
+    path("", include("jobs.api.urls")),
 ]

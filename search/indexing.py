@@ -214,6 +214,45 @@ def sync_solutions(solution_ids: Iterable[int]) -> None:
     PendingSync.objects.filter(solution_id__in=ids).delete()
 
 
+# A write that saved before the rebuild started but committed after the rebuild read its row
+# has an updated_at a little before the start; look back this far so it is caught up too.
+CATCH_UP_MARGIN = dt.timedelta(minutes=2)
+
+
+def rebuild(progress=None) -> int:
+    """Rebuild the whole index, then catch up the writes that went to the old index meanwhile.
+
+    Syncs during a rebuild write to the index being replaced, so after the swap every solution
+    changed since the start (less a margin) or pending is synced again, and any document the
+    rebuild wrote for a solution no longer published is dropped.
+    """
+    from django.utils import timezone
+
+    started = timezone.now()
+    pending_before = set(PendingSync.objects.values_list("solution_id", flat=True))
+    written: list[int] = []
+
+    def documents():
+        for doc in iter_documents():
+            written.append(doc["id"])
+            yield doc
+
+    count = get_backend().rebuild(documents(), progress=progress)
+    PendingSync.objects.filter(solution_id__in=pending_before).delete()
+    changed = set(
+        Solution.objects.filter(updated_at__gte=started - CATCH_UP_MARGIN).values_list(
+            "id", flat=True
+        )
+    )
+    published = set(
+        Solution.objects.published().filter(id__in=written).values_list("id", flat=True)
+    )
+    changed |= set(written) - published  # deleted or unpublished while the rebuild ran
+    changed |= set(PendingSync.objects.values_list("solution_id", flat=True))
+    sync_solutions(changed)
+    return count
+
+
 def solution_changed(solution_id: int) -> None:
     """Call inside a write's transaction: re-index (or drop) the solution after commit."""
     transaction.on_commit(lambda: sync_solutions([solution_id]))

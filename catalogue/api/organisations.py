@@ -43,6 +43,14 @@ class IsOperator(BasePermission):
 
 class OrganisationSerializer(serializers.ModelSerializer):
     name = serializers.CharField(read_only=True)
+    # These may be blank; the schema must say so (an empty string is not a URI or a tier).
+    tier = serializers.ChoiceField(
+        choices=Organisation._meta.get_field("tier").choices, allow_blank=True, read_only=True
+    )
+    size = serializers.ChoiceField(
+        choices=Organisation._meta.get_field("size").choices, allow_blank=True, read_only=True
+    )
+    website = serializers.CharField(read_only=True, help_text="A URL, or empty.")
 
     class Meta:
         model = Organisation

@@ -26,6 +26,11 @@ from ..vocabularies import (
 
 class VendorBriefSerializer(serializers.ModelSerializer):
     name = serializers.CharField(read_only=True)
+    # Both may be blank; the schema must say so (an empty string is not a URI or a size).
+    size = serializers.ChoiceField(
+        choices=Organisation._meta.get_field("size").choices, allow_blank=True, read_only=True
+    )
+    website = serializers.CharField(read_only=True, help_text="A URL, or empty.")
 
     class Meta:
         model = Organisation

@@ -183,7 +183,9 @@ class SolutionViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
         return self._transition(services.solution_archive, reason=payload.validated_data["reason"])
 
     @extend_schema(responses=s.HistoryEntrySerializer(many=True))
-    @action(detail=True, methods=["get"], permission_classes=[IsAuthenticated])
+    @action(
+        detail=True, methods=["get"], permission_classes=[IsAuthenticated], pagination_class=None
+    )
     def history(self, request, pk=None):
         entries = selectors.solution_history(user=request.user, solution=self._solution())
         return Response(s.HistoryEntrySerializer(entries, many=True).data)
@@ -197,7 +199,7 @@ class SolutionViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
         },
         responses={201: s.CertificationSerializer},
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def certifications(self, request, pk=None):
         solution = self._solution()
         if request.method == "GET":
@@ -214,7 +216,7 @@ class SolutionViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
     @extend_schema(
         methods=["POST"], request=s.PilotInputSerializer, responses={201: s.PilotSerializer}
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def pilots(self, request, pk=None):
         solution = self._solution()
         if request.method == "GET":
@@ -328,7 +330,7 @@ class PilotViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
 
     @extend_schema(methods=["GET"], responses=s.KpiSerializer(many=True))
     @extend_schema(methods=["POST"], request=s.KpiInputSerializer, responses={201: s.KpiSerializer})
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def kpis(self, request, pk=None):
         pilot = self._pilot()
         if request.method == "GET":

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from search import indexing
 
-from .. import permissions
+from .. import permissions, signals
 from ..models import Certification, Kpi, Pilot, ReviewEvent, Solution, Verification
 from ..vocabularies import (
     COUNTRY_CODES,
@@ -260,7 +260,12 @@ def _validate_kpi(kpi: Kpi) -> None:
 
 
 def _index_after_commit(solution_id: int) -> None:
-    transaction.on_commit(lambda: indexing.solution_changed(solution_id))
+    """After commit: re-index the solution, then tell followers (matching) it changed."""
+    indexing.solution_changed(solution_id)
+    transaction.on_commit(
+        lambda: signals.solutions_changed.send(sender=Solution, solution_ids=[solution_id]),
+        robust=True,
+    )
 
 
 def _save(instance, *, user, reason: str = "") -> None:

@@ -20,3 +20,9 @@ REST_FRAMEWORK = {
         "login": "100000/minute",
     },
 }
+
+# Each test process gets its own job queue, so parallel test workers sharing one Redis never
+# take each other's jobs (the database queue is per test database anyway).
+JOBS_QUEUE = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
+TASKS = {"default": {**TASKS["default"], "QUEUES": [JOBS_QUEUE]}}  # noqa: F405
+RQ_QUEUES = {JOBS_QUEUE: next(iter(RQ_QUEUES.values()))}  # noqa: F405

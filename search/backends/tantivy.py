@@ -56,6 +56,7 @@ CERT_TYPES = tuple(CertificationType.values)
 OPEN_START = dt.date(1970, 1, 1)
 OPEN_END = dt.date(2099, 12, 31)
 LOCK_RETRY_SECONDS = 10.0
+PREFIX_MAX = 12
 LATIN = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 
 
@@ -89,6 +90,39 @@ def validity_terms(cert_type: str, start: dt.date | None, end: dt.date | None) -
     return tuple(out)
 
 
+def certification_terms(certifications: Iterable[dict]) -> list[str]:
+    """Validity terms of all certifications, overlapping periods of one type merged first.
+
+    After the merge a day is covered by at most one term per type, so counting documents per
+    term (one terms aggregation) counts each solution once per type: the facet stays exact.
+    """
+    periods: dict[str, list[tuple[dt.date, dt.date]]] = {}
+    for cert in certifications:
+        start = dt.date.fromisoformat(cert["valid_from"]) if cert.get("valid_from") else OPEN_START
+        end = dt.date.fromisoformat(cert["valid_until"]) if cert.get("valid_until") else OPEN_END
+        if start <= end:
+            periods.setdefault(cert["type"], []).append((start, end))
+    out: list[str] = []
+    for cert_type, spans in periods.items():
+        merged: list[list[dt.date]] = []
+        for start, end in sorted(spans):
+            if merged and start <= merged[-1][1] + dt.timedelta(days=1):
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        for start, end in merged:
+            out.extend(validity_terms(cert_type, start, end))
+    return out
+
+
+def name_prefixes(names: str) -> set[str]:
+    """Every prefix (up to ``PREFIX_MAX`` characters) of every word of the names: for suggest."""
+    out = set()
+    for word in analysis.word_analyzer().analyze(names):
+        out.update(word[:n] for n in range(1, min(len(word), PREFIX_MAX) + 1))
+    return out
+
+
 def day_keys(day: dt.date) -> list[str]:
     return [str(day.year), f"{day.year}-{day.month:02d}", day.isoformat()]
 
@@ -106,7 +140,9 @@ def build_schema() -> tantivy.Schema:
     sb.add_text_field("extra_en", tokenizer_name="en")
     sb.add_text_field("words", tokenizer_name="words")
     sb.add_text_field("name_words", tokenizer_name="words")
-    sb.add_text_field("cert", tokenizer_name="raw")  # validity terms; counted by filter aggs
+    # validity terms, counted for the facet by one terms aggregation (hence fast)
+    sb.add_text_field("cert", tokenizer_name="raw", fast=True)
+    sb.add_text_field("name_prefix", tokenizer_name="raw")  # every prefix of every name word
     for name in ("category", "tier", "country", "deployment", "standard", "language"):
         sb.add_text_field(name, tokenizer_name="raw", fast=True)
     sb.add_float_field("price", indexed=True, fast=True)
@@ -176,13 +212,13 @@ def to_tantivy(doc: dict) -> tantivy.Document:
         if t
     )
     out.add_text("words", words)
-    out.add_text("name_words", f"{doc.get('name_ko', '')} {doc.get('name_en', '')}")
+    names = f"{doc.get('name_ko', '')} {doc.get('name_en', '')}"
+    out.add_text("name_words", names)
+    for prefix in name_prefixes(names):
+        out.add_text("name_prefix", prefix)
     out.add_text("category", doc.get("category", ""))
-    for cert in doc.get("certifications", []):
-        start = dt.date.fromisoformat(cert["valid_from"]) if cert.get("valid_from") else None
-        end = dt.date.fromisoformat(cert["valid_until"]) if cert.get("valid_until") else None
-        for term in validity_terms(cert["type"], start, end):
-            out.add_text("cert", term)
+    for term in certification_terms(doc.get("certifications", [])):
+        out.add_text("cert", term)
     for field, key in (
         ("tier", "tiers"),
         ("country", "countries"),
@@ -456,9 +492,8 @@ class TantivyBackend(SearchBackend):
             for name, field in FACET_INDEX_FIELDS.items()
         }
         keys = day_keys(validity_date(query.valid_on))
-        for cert_type in CERT_TYPES:
-            terms = " OR ".join(f'cert:"{cert_type}|{k}"' for k in keys)
-            aggs[f"cert:{cert_type}"] = {"filter": terms}
+        include = [f"{cert_type}|{k}" for cert_type in CERT_TYPES for k in keys]
+        aggs["cert"] = {"terms": {"field": "cert", "size": len(include), "include": include}}
         return aggs
 
     def search(self, query: SearchQuery) -> SearchResult:
@@ -549,7 +584,10 @@ class TantivyBackend(SearchBackend):
             name: {b["key"]: int(b["doc_count"]) for b in raw[name]["buckets"]}
             for name in FACET_INDEX_FIELDS
         }
-        certs = {t: int(raw[f"cert:{t}"]["doc_count"]) for t in CERT_TYPES}
+        certs: dict[str, int] = {}
+        for bucket in raw["cert"]["buckets"]:
+            cert_type = bucket["key"].split("|", 1)[0]
+            certs[cert_type] = certs.get(cert_type, 0) + int(bucket["doc_count"])
         facets["certification"] = {
             t: n for t, n in sorted(certs.items(), key=lambda kv: (-kv[1], kv[0])) if n
         }
@@ -561,7 +599,11 @@ class TantivyBackend(SearchBackend):
         if not words:
             return []
         index, searcher = self._searcher()
-        q = tantivy.Query.phrase_prefix_query(self.schema, "name_words", words)
+        if len(words) == 1 and len(words[0]) <= PREFIX_MAX:
+            # one exact term of the prefix field: no expansion of the prefix over the dictionary
+            q = tantivy.Query.term_query(self.schema, "name_prefix", words[0])
+        else:
+            q = tantivy.Query.phrase_prefix_query(self.schema, "name_words", words)
         hits = searcher.search(q, limit=limit * 3, count=False).hits
         ties = searcher.fast_field_values("tie", [a for _, a in hits])
         ranked = sorted(zip(hits, ties, strict=True), key=lambda x: (-x[0][0], x[1]))[:limit]

@@ -29,6 +29,12 @@ PASSWORD = "a-long-unusual-passphrase-42"
 
 
 @pytest.fixture(autouse=True)
+def _english_pages(settings):
+    # These tests read English page text; Korean pages are tested in tests/web.
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture(autouse=True)
 def _fresh_rate_limits(db):
     # allauth counts attempts in the cache; every test starts from zero.
     cache.clear()
@@ -78,8 +84,9 @@ def test_signup_page_shows_organisation_fields_with_labels(client, db):
 
 
 def test_signup_confirms_email_logs_in_and_leaves_organisation_pending(
-    operator_user, client, mailoutbox, django_capture_on_commit_callbacks
+    operator_user, client, mailoutbox, django_capture_on_commit_callbacks, settings
 ):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the page text below is English
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/accounts/signup/", signup_data("founder@vendor.example"))
     assert response.status_code == 302

@@ -3,6 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from catalogue.validators import (
     random_storage_name,
@@ -11,6 +12,13 @@ from catalogue.validators import (
     validate_image_upload,
 )
 from tests.catalogue import image_zoo
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    # The reasons below are asserted in English; Korean messages are checked in tests/web.
+    with translation.override("en"):
+        yield
 
 
 def as_upload(data: bytes, name: str = "evidence.pdf", content_type: str = "application/pdf"):

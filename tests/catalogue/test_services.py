@@ -9,7 +9,8 @@ from PIL import Image
 
 from catalogue.models import Organisation, ReviewEvent, Solution
 from catalogue.services import solutions as services
-from search import indexing
+from catalogue.signals import solutions_changed
+from search.backends import get_backend, reset_backend
 from tests.factories import CertificationFactory, KpiFactory, PilotFactory, SolutionFactory
 
 VALID = {"name_en": "Smart crossing", "category": "safety"}
@@ -180,16 +181,28 @@ def test_archived_solutions_cannot_be_edited(vendor_user):
         services.solution_update(user=vendor_user, solution=solution, data={"trl": 5})
 
 
-def test_changes_index_the_solution_after_commit(
-    vendor_user, operator_user, monkeypatch, django_capture_on_commit_callbacks
+def test_publishing_indexes_and_notifies_only_after_commit(
+    vendor_user, operator_user, django_capture_on_commit_callbacks, settings, tmp_path
 ):
-    seen = []
-    monkeypatch.setattr(indexing, "solution_changed", seen.append)
-    solution = _solution_of(vendor_user, status="submitted")
-    with django_capture_on_commit_callbacks(execute=True):
-        services.solution_publish(user=operator_user, solution=solution)
-        assert seen == []  # not before the commit
-    assert seen == [solution.id]
+    settings.SEARCH_INDEX_DIR = tmp_path / "search-index"
+    reset_backend()
+    notified = []
+
+    def follower(sender, solution_ids, **kwargs):
+        notified.append(list(solution_ids))
+
+    solutions_changed.connect(follower, dispatch_uid="test-follower")
+    try:
+        solution = _solution_of(vendor_user, status="submitted")
+        with django_capture_on_commit_callbacks(execute=True):
+            services.solution_publish(user=operator_user, solution=solution)
+            assert solution.id not in get_backend().indexed_versions()  # not before the commit
+            assert notified == []
+        assert solution.id in get_backend().indexed_versions()
+        assert notified == [[solution.id]]
+    finally:
+        solutions_changed.disconnect(dispatch_uid="test-follower")
+        reset_backend()
 
 
 def test_certification_edit_resets_verification_and_queues_solution(vendor_user, operator_user):

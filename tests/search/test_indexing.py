@@ -127,3 +127,41 @@ def test_bulk_documents_equal_one_by_one_documents(db):
     bulk = list(indexing.iter_documents())
     one = indexing.solution_to_document(indexing.indexable_solutions().get(pk=solution.pk))
     assert bulk == [one]
+
+
+def test_rebuild_catches_up_writes_made_while_it_ran(
+    submitted, operator_user, vendor_user, django_capture_on_commit_callbacks
+):
+    edited = SolutionFactory(
+        vendor=vendor_user.organisation, status=Solution.Status.PUBLISHED, name_en="Flood sensors"
+    )
+    archived = SolutionFactory(status=Solution.Status.PUBLISHED, name_en="Street lights")
+    get_backend().rebuild(indexing.iter_documents())
+    writes_done = []
+
+    def write_during_rebuild(done):
+        # The rebuild has read its batch already; these syncs go to the index being replaced.
+        if writes_done:
+            return
+        writes_done.append(done)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.solution_update(
+                user=vendor_user, solution=edited, data={"name_en": "Flood gauges"}
+            )
+            services.solution_archive(user=operator_user, solution=archived)
+            services.solution_publish(user=operator_user, solution=submitted)
+
+    assert indexing.rebuild(progress=write_during_rebuild) == 2
+    assert writes_done
+    assert edited.pk in found("gauges")
+    assert archived.pk not in found("lights")
+    assert submitted.pk in found("guidance")
+    assert indexing.check().clean
+
+
+def test_rebuild_keeps_syncs_that_failed_during_it_pending_until_caught_up(db):
+    solution = SolutionFactory(status=Solution.Status.PUBLISHED, name_en="Smart benches")
+    PendingSync.objects.create(solution_id=solution.pk, reason="engine down earlier")
+    assert indexing.rebuild() == 1
+    assert not PendingSync.objects.exists()
+    assert found("benches") == [solution.pk]

@@ -7,7 +7,7 @@ import sys
 import pytest
 from django.conf import settings
 
-from search.backends.tantivy import TantivyBackend, day_keys, validity_terms
+from search.backends.tantivy import TantivyBackend, certification_terms, day_keys, validity_terms
 from search.types import SearchQuery, SearchUnavailable
 from tests.search.contract import CATALOGUE, BackendContract, make_doc
 
@@ -79,3 +79,52 @@ def test_rebuild_keeps_old_index_readable_until_swap(tmp_path):
 
     backend.rebuild(docs())
     assert [h.solution_id for h in other.search(SearchQuery()).hits] == [9]
+
+
+def test_overlapping_certifications_of_one_type_count_once_in_the_facet(tmp_path):
+    backend = TantivyBackend(path=tmp_path / "index")
+    gs_twice = [
+        {"type": "gs", "valid_from": "2024-01-01", "valid_until": "2025-12-31"},
+        {"type": "gs", "valid_from": "2025-06-01", "valid_until": "2026-06-30"},
+        {"type": "kc", "valid_from": "2025-03-10", "valid_until": None},
+    ]
+    backend.index([make_doc(1, name_en="Parking", certifications=gs_twice), make_doc(2)])
+    for day, expected in (
+        (dt.date(2025, 7, 1), {"gs": 1, "kc": 1}),
+        (dt.date(2026, 6, 30), {"gs": 1, "kc": 1}),
+        (dt.date(2026, 7, 1), {"kc": 1}),
+        (dt.date(2025, 3, 9), {"gs": 1}),
+    ):
+        facets = backend.search(SearchQuery(valid_on=day)).facets
+        assert facets["certification"] == expected, day
+
+
+def test_certification_terms_cover_a_day_at_most_once_per_type():
+    terms = certification_terms(
+        [
+            {"type": "gs", "valid_from": "2024-02-10", "valid_until": "2025-08-31"},
+            {"type": "gs", "valid_from": "2025-01-01", "valid_until": "2025-12-31"},
+            {"type": "gs", "valid_from": "2026-01-01", "valid_until": "2026-01-05"},
+        ]
+    )
+    day = dt.date(2024, 1, 1)
+    while day <= dt.date(2026, 12, 31):
+        covering = [k for k in day_keys(day) if f"gs|{k}" in terms]
+        assert len(covering) == (1 if dt.date(2024, 2, 10) <= day <= dt.date(2026, 1, 5) else 0)
+        day += dt.timedelta(days=1)
+
+
+def test_suggest_completes_any_word_of_a_name_in_either_language(tmp_path):
+    backend = TantivyBackend(path=tmp_path / "index")
+    backend.index(
+        [
+            make_doc(1, name_en="Smart Parking Guidance", name_ko="스마트 주차 안내"),
+            make_doc(2, name_en="Parcel Lockers", name_ko="무인 택배함"),
+            make_doc(3, name_en="Air Quality Sensors", name_ko="대기질 센서"),
+        ]
+    )
+    assert {s.solution_id for s in backend.suggest("par")} == {1, 2}
+    assert [s.solution_id for s in backend.suggest("guid")] == [1]
+    assert [(s.solution_id, s.language) for s in backend.suggest("주")] == [(1, "ko")]
+    assert [s.solution_id for s in backend.suggest("smart park")] == [1]
+    assert backend.suggest("parkingguidancesystems") == []

@@ -9,7 +9,6 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from search import indexing
-from search.backends import get_backend
 from search.types import SearchUnavailable
 
 
@@ -56,9 +55,8 @@ class Command(BaseCommand):
             if action == "rebuild":
                 bar = ProgressBar(indexing.count_documents(), stream=self.stderr._out)
                 started = time.perf_counter()
-                count = get_backend().rebuild(indexing.iter_documents(), progress=bar)
+                count = indexing.rebuild(progress=bar)
                 bar.close()
-                indexing.PendingSync.objects.all().delete()
                 seconds = time.perf_counter() - started
                 self.stdout.write(f"indexed {count} solutions in {seconds:.1f} s")
                 return

@@ -1,0 +1,190 @@
+"""What each job kind runs: thin wrappers that call the same functions as the commands.
+
+A wrapper gets the job and a ``progress(done, total)`` callback and returns a JSON-able
+summary. The wrapped functions own their transactions (imports are all-or-nothing), so a
+failed or killed job leaves nothing half-done and can simply run again.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+from .models import Job
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """How to run one kind of job and who may start it."""
+
+    name: str
+    run: Callable[[Job, Progress], dict]
+    needs_file: bool = False
+    operator_only: bool = False
+    # Dotted path of the function the kind wraps, to tell whether this build has it.
+    wraps: str = ""
+
+    def available(self) -> bool:
+        """True when the wrapped function exists in this build."""
+        if not self.wraps:
+            return True
+        module, _, name = self.wraps.rpartition(".")
+        try:
+            return callable(getattr(importlib.import_module(module), name, None))
+        except ImportError:
+            return False
+
+
+def jobs_dir() -> Path:
+    """Where job input and output files live: MEDIA_ROOT/jobs (never served)."""
+    return Path(settings.MEDIA_ROOT) / "jobs"
+
+
+def input_path(job: Job) -> Path:
+    """The stored input file of ``job``."""
+    return jobs_dir() / job.input_file
+
+
+def _function(dotted: str):
+    module, _, name = dotted.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+def _actor(job: Job):
+    if job.started_by_id is None:
+        return None
+    return get_user_model().objects.get(pk=job.started_by_id)
+
+
+def _exchange_import(job: Job, progress: Progress) -> dict:
+    from catalogue.exchange import import_document, load_document
+
+    with input_path(job).open("rb") as handle:
+        data = load_document(handle)
+    report = import_document(
+        data, publish=bool(job.params.get("publish", True)), actor=_actor(job), progress=progress
+    )
+    return {
+        "created": report.created,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "not_stored": report.not_stored,
+        "lines": report.lines(),
+    }
+
+
+def _lead_report(report) -> dict:
+    return {
+        "created": report.created,
+        "updated": report.updated,
+        "warnings": [list(item) for item in report.warnings],
+        "lead_ids": list(report.lead_ids),
+    }
+
+
+def _leads_csv(job: Job, progress: Progress) -> dict:
+    function = _function("matching.imports.leads_import_csv")
+    with input_path(job).open("rb") as handle:
+        return _lead_report(function(handle, actor=_actor(job), progress=progress))
+
+
+def _leads_ocds(job: Job, progress: Progress) -> dict:
+    function = _function("matching.imports.leads_import_ocds")
+    extra = {}
+    if job.params.get("default_country"):
+        extra["default_country"] = str(job.params["default_country"])
+    with input_path(job).open("rb") as handle:
+        return _lead_report(function(handle, actor=_actor(job), progress=progress, **extra))
+
+
+def _search_rebuild(job: Job, progress: Progress) -> dict:
+    from search import indexing
+
+    total = indexing.count_documents()
+    progress(0, total)
+    # indexing.rebuild catches up the writes that reached the old index while it ran.
+    count = indexing.rebuild(progress=lambda done: progress(done, total))
+    return {"indexed": count}
+
+
+def _search_repair(job: Job, progress: Progress) -> dict:
+    from search import indexing
+
+    drift = indexing.check()
+    found = {name: len(ids) for name, ids in drift.as_dict().items()}
+    if not drift.clean:
+        indexing.repair(drift)
+    return {"found": found, "repaired": not drift.clean}
+
+
+def _match_all(job: Job, progress: Progress) -> dict:
+    result = _function("matching.services.match_all")(progress=progress)
+    return _jsonable(result)
+
+
+def _dossier_export(job: Job, progress: Progress) -> dict:
+    from matching.registrations import registration_list
+
+    registration = registration_list(user=_actor(job)).get(pk=job.params["registration"])
+    progress(0, 1)
+    document = _function("matching.dossier.registration_dossier_json")(registration)
+    out = jobs_dir() / "out" / f"dossier-{job.pk}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    text = document if isinstance(document, str) else json.dumps(document, ensure_ascii=False)
+    out.write_text(text, encoding="utf-8")
+    progress(1, 1)
+    return {"file": str(out.relative_to(jobs_dir())), "bytes": out.stat().st_size}
+
+
+def _noop(job: Job, progress: Progress) -> dict:
+    progress(1, 1)
+    return {}
+
+
+def _jsonable(value) -> dict:
+    if isinstance(value, dict):
+        return json.loads(json.dumps(value, default=str))
+    if hasattr(value, "__dataclass_fields__"):
+        from dataclasses import asdict
+
+        return json.loads(json.dumps(asdict(value), default=str))
+    return {"result": json.loads(json.dumps(value, default=str))}
+
+
+KINDS: dict[str, JobKind] = {
+    kind.name: kind
+    for kind in [
+        JobKind(Job.Kind.EXCHANGE_IMPORT, _exchange_import, needs_file=True, operator_only=True),
+        JobKind(
+            Job.Kind.LEADS_CSV_IMPORT,
+            _leads_csv,
+            needs_file=True,
+            wraps="matching.imports.leads_import_csv",
+        ),
+        JobKind(
+            Job.Kind.LEADS_OCDS_IMPORT,
+            _leads_ocds,
+            needs_file=True,
+            wraps="matching.imports.leads_import_ocds",
+        ),
+        JobKind(Job.Kind.SEARCH_REBUILD, _search_rebuild, operator_only=True),
+        JobKind(Job.Kind.SEARCH_REPAIR, _search_repair, operator_only=True),
+        JobKind(
+            Job.Kind.MATCH_ALL, _match_all, operator_only=True, wraps="matching.services.match_all"
+        ),
+        JobKind(
+            Job.Kind.DOSSIER_EXPORT,
+            _dossier_export,
+            wraps="matching.dossier.registration_dossier_json",
+        ),
+        JobKind(Job.Kind.NOOP, _noop, operator_only=True),
+    ]
+}

@@ -1,0 +1,185 @@
+"""A registration's dossier: JSON (OCDS-shaped for overseas tenders) and printable HTML."""
+
+from __future__ import annotations
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from catalogue.models import kpi_improvement
+
+from .models import Channel, Registration
+from .registrations import checklist_dicts, deadline_of
+
+
+def _money(amount, currency: str) -> dict | None:
+    if amount is None:
+        return None
+    number = float(amount)
+    return {"amount": int(number) if number.is_integer() else number, "currency": currency}
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _ocds(registration: Registration, solution, target) -> dict:
+    """An OCDS-shaped release of the bid: buyer, tenderer, tender and the bid itself."""
+    lead = registration.match.lead
+    ocid = (lead.exchange_id if lead and lead.exchange_id else None) or (
+        f"smartcity-exchange-{target.public_id}"
+    )
+    vendor = solution.vendor
+    buyer_name = lead.buyer if lead else target.buyer_name
+    country = lead.country if lead else target.buyer_country
+    return {
+        "ocid": ocid,
+        "id": f"{ocid}-registration-{registration.pk}",
+        "date": timezone.now().isoformat(),
+        "tag": ["tender"],
+        "initiationType": "tender",
+        "parties": [
+            {
+                "id": "buyer",
+                "name": buyer_name or "",
+                "roles": ["buyer"],
+                "address": {"countryName": country},
+            },
+            {
+                "id": f"vendor-{vendor.pk}",
+                "name": vendor.name_en or vendor.name_ko,
+                "roles": ["tenderer"],
+                "address": {"countryName": vendor.country},
+            },
+        ],
+        "buyer": {"id": "buyer", "name": buyer_name or ""},
+        "tender": {
+            "id": target.public_id,
+            "title": target.title_en or target.title_ko,
+            "description": target.description_en or target.description_ko,
+            "value": _money(target.budget_max, target.budget_currency),
+            "tenderPeriod": {"endDate": _iso(target.deadline)},
+            "items": [
+                {
+                    "id": "1",
+                    "description": solution.name_en or solution.name_ko,
+                    "classification": {"scheme": "smartcity-exchange", "id": solution.category},
+                }
+            ],
+        },
+        "bids": {
+            "details": [
+                {
+                    "id": f"registration-{registration.pk}",
+                    "status": {"registered": "valid", "rejected": "disqualified"}.get(
+                        registration.status, "pending"
+                    ),
+                    "tenderers": [{"id": f"vendor-{vendor.pk}", "name": vendor.name_en}],
+                    "value": _money(solution.price_max or solution.price_min, solution.currency),
+                }
+            ]
+        },
+    }
+
+
+def registration_dossier_json(registration: Registration) -> dict:
+    """Everything a procurement office needs about the registration, as JSON-ready data."""
+    match = registration.match
+    target = match.need or match.lead
+    solution = registration.solution
+    pilots = []
+    for pilot in solution.pilots.prefetch_related("kpis"):
+        pilots.append(
+            {
+                "city": pilot.city,
+                "country": pilot.country,
+                "tier": pilot.tier,
+                "population": pilot.population,
+                "start": _iso(pilot.start),
+                "end": _iso(pilot.end),
+                "verification": pilot.verification,
+                "kpis": [
+                    {
+                        "indicator": k.indicator,
+                        "baseline": k.baseline,
+                        "result": k.result,
+                        "unit": k.unit,
+                        "improvement": kpi_improvement(k.baseline, k.result, k.better),
+                    }
+                    for k in pilot.kpis.all()
+                ],
+            }
+        )
+    dossier = {
+        "registration": {
+            "id": registration.pk,
+            "channel": registration.channel,
+            "channel_label": registration.get_channel_display(),
+            "status": registration.status,
+            "opened_by": registration.organisation.name,
+            "note": registration.note,
+            "created_at": _iso(registration.created_at),
+            "submitted_at": _iso(registration.submitted_at),
+            "decided_at": _iso(registration.decided_at),
+            "checked_on": _iso(deadline_of(match)),
+        },
+        "target": {
+            "kind": "need" if match.need_id else "lead",
+            "id": target.public_id,
+            "title": {"ko": target.title_ko, "en": target.title_en},
+            "deadline": _iso(target.deadline),
+            "budget": _money(target.budget_max, target.budget_currency),
+            "required_certifications": list(target.required_certifications or []),
+        },
+        "match": {
+            "score": match.score,
+            "compliant": match.compliant,
+            "violations": match.violations,
+            "explanation": {"ko": match.explanation_ko, "en": match.explanation_en},
+        },
+        "solution": {
+            "id": solution.public_id,
+            "name": {"ko": solution.name_ko, "en": solution.name_en},
+            "vendor": solution.vendor.name,
+            "summary": {"ko": solution.summary_ko, "en": solution.summary_en},
+            "category": solution.category,
+            "price": {
+                "min": _money(solution.price_min, solution.currency),
+                "max": _money(solution.price_max, solution.currency),
+                "model": solution.pricing_model,
+            },
+            "languages": solution.languages,
+            "reference_countries": solution.reference_countries,
+            "standards": solution.standards,
+        },
+        "certifications": [
+            {
+                "type": c.type,
+                "number": c.number,
+                "issuer": c.issuer,
+                "valid_from": _iso(c.valid_from),
+                "valid_until": _iso(c.valid_until),
+                "verification": c.verification,
+            }
+            for c in solution.certifications.all()
+        ],
+        "pilots": pilots,
+        "checklist": checklist_dicts(registration),
+        "history": [
+            {
+                "from": e.from_status,
+                "to": e.to_status,
+                "by": e.actor.get_username() if e.actor else None,
+                "at": _iso(e.at),
+                "note": e.note,
+            }
+            for e in registration.events.select_related("actor")
+        ],
+    }
+    if registration.channel == Channel.OVERSEAS_TENDER:
+        dossier["ocds"] = _ocds(registration, solution, target)
+    return dossier
+
+
+def registration_dossier_html(registration: Registration) -> str:
+    """The dossier as a printable HTML page."""
+    return render_to_string("matching/dossier.html", {"d": registration_dossier_json(registration)})

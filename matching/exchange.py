@@ -1,0 +1,298 @@
+"""The ``needs`` and ``leads`` sections of smartcity-exchange/1: validate, import, export.
+
+Plugged into ``catalogue.exchange`` with ``register_section`` (see ``apps.py``); also used
+directly by the evaluation when the catalogue importer does not know the sections.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+
+from catalogue.vocabularies import Category, CertificationType, Financing, LeadSource, Tier
+
+from .models import Lead, Need
+
+NEED_KEYS = {
+    "id", "buyer", "title", "description", "category", "budget", "required_certifications",
+    "deadline", "procurement_method",
+}  # fmt: skip
+LEAD_KEYS = {
+    "id", "source", "url", "country", "city", "buyer", "title", "description", "category",
+    "budget", "financing", "required_certifications", "deadline",
+}  # fmt: skip
+BUYER_KEYS = {"name", "country", "tier", "population"}
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+def _text_errors(value, path: str, required: bool) -> list[tuple[str, str]]:
+    if value is None:
+        return [(path, "is required")] if required else []
+    if not isinstance(value, dict) or set(value) - {"ko", "en"}:
+        return [(path, 'must be {"ko": ..., "en": ...}')]
+    if not any(isinstance(v, str) and v.strip() for v in value.values()):
+        return [(path, "needs text in at least one language")]
+    return []
+
+
+def _date_errors(value, path: str) -> list[tuple[str, str]]:
+    if value is None:
+        return []
+    try:
+        dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return [(path, "must be an ISO 8601 date (YYYY-MM-DD)")]
+    return []
+
+
+def _budget_errors(value, path: str) -> list[tuple[str, str]]:
+    if value is None:
+        return []
+    if not isinstance(value, dict) or set(value) - {"max", "currency"}:
+        return [(path, 'must be {"max": number, "currency": "ISO 4217"}')]
+    errors = []
+    if not isinstance(value.get("max"), int | float) or value["max"] < 0:
+        errors.append((f"{path}.max", "must be a non-negative number"))
+    if not isinstance(value.get("currency"), str) or not _CURRENCY.match(value["currency"]):
+        errors.append((f"{path}.currency", "must be an ISO 4217 code"))
+    return errors
+
+
+def _common_errors(item: dict, path: str, keys: set[str]) -> list[tuple[str, str]]:
+    errors = [(f"{path}.{key}", "is not a known key") for key in sorted(set(item) - keys)]
+    if not isinstance(item.get("id"), str) or not item["id"]:
+        errors.append((f"{path}.id", "is required"))
+    errors += _text_errors(item.get("title"), f"{path}.title", True)
+    errors += _text_errors(item.get("description"), f"{path}.description", False)
+    category = item.get("category")
+    if category is not None and category not in Category.values:
+        errors.append((f"{path}.category", f"{category!r} is not a category"))
+    errors += _budget_errors(item.get("budget"), f"{path}.budget")
+    certs = item.get("required_certifications", [])
+    if not isinstance(certs, list):
+        errors.append((f"{path}.required_certifications", "must be a list"))
+    else:
+        for i, cert in enumerate(certs):
+            if cert not in CertificationType.values:
+                errors.append((f"{path}.required_certifications[{i}]", f"{cert!r} is not a type"))
+    errors += _date_errors(item.get("deadline"), f"{path}.deadline")
+    return errors
+
+
+def validate_needs(items: list) -> list[tuple[str, str]]:
+    """(JSON path, reason) for every problem in a ``needs`` list; empty when valid."""
+    errors: list[tuple[str, str]] = []
+    for i, item in enumerate(items):
+        path = f"needs[{i}]"
+        if not isinstance(item, dict):
+            errors.append((path, "must be an object"))
+            continue
+        errors += _common_errors(item, path, NEED_KEYS)
+        if "category" not in item:
+            errors.append((f"{path}.category", "is required"))
+        buyer = item.get("buyer")
+        if buyer is not None:
+            if not isinstance(buyer, dict):
+                errors.append((f"{path}.buyer", "must be an object"))
+            else:
+                unknown = sorted(set(buyer) - BUYER_KEYS)
+                errors += [(f"{path}.buyer.{k}", "is not a known key") for k in unknown]
+                if buyer.get("tier") not in (None, *Tier.values):
+                    errors.append((f"{path}.buyer.tier", f"{buyer['tier']!r} is not a tier"))
+                pop = buyer.get("population")
+                if pop is not None and (not isinstance(pop, int) or pop < 0):
+                    errors.append((f"{path}.buyer.population", "must be a non-negative integer"))
+    return errors
+
+
+def validate_leads(items: list) -> list[tuple[str, str]]:
+    """(JSON path, reason) for every problem in a ``leads`` list; empty when valid."""
+    errors: list[tuple[str, str]] = []
+    for i, item in enumerate(items):
+        path = f"leads[{i}]"
+        if not isinstance(item, dict):
+            errors.append((path, "must be an object"))
+            continue
+        errors += _common_errors(item, path, LEAD_KEYS)
+        if not isinstance(item.get("country"), str) or not _COUNTRY.match(item["country"]):
+            errors.append((f"{path}.country", "must be an ISO 3166-1 alpha-2 code"))
+        if item.get("source") not in (None, *LeadSource.values):
+            errors.append((f"{path}.source", f"{item['source']!r} is not a source"))
+        if item.get("financing") not in (None, *Financing.values):
+            errors.append((f"{path}.financing", f"{item['financing']!r} is not a financing"))
+    return errors
+
+
+def _decimal(value) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def _texts(item: dict, key: str) -> dict[str, str]:
+    value = item.get(key) or {}
+    return {"ko": value.get("ko", "") or "", "en": value.get("en", "") or ""}
+
+
+def import_needs(items: list, *, publish: bool = True, actor=None) -> tuple[int, int]:
+    """Create or update needs by ``id`` (validate first); returns (created, updated)."""
+    created = 0
+    for item in items:
+        buyer = item.get("buyer") or {}
+        title, description = _texts(item, "title"), _texts(item, "description")
+        budget = item.get("budget") or {}
+        _, was_created = Need.objects.update_or_create(
+            exchange_id=item["id"],
+            defaults={
+                "buyer_name": buyer.get("name", ""),
+                "buyer_country": buyer.get("country", "KR"),
+                "buyer_tier": buyer.get("tier") or "",
+                "buyer_population": buyer.get("population"),
+                "title_ko": title["ko"],
+                "title_en": title["en"],
+                "description_ko": description["ko"],
+                "description_en": description["en"],
+                "category": item["category"],
+                "budget_max": _decimal(budget.get("max")),
+                "budget_currency": budget.get("currency", ""),
+                "required_certifications": list(item.get("required_certifications") or []),
+                "deadline": item.get("deadline"),
+                "procurement_method": item.get("procurement_method") or "",
+                "status": Need.Status.PUBLISHED if publish else Need.Status.DRAFT,
+            },
+        )
+        created += was_created
+    return created, len(items) - created
+
+
+def import_leads(items: list, *, publish: bool = True, actor=None) -> tuple[int, int]:
+    """Create or update leads by ``id`` (validate first); returns (created, updated)."""
+    created = 0
+    for item in items:
+        title, description = _texts(item, "title"), _texts(item, "description")
+        budget = item.get("budget") or {}
+        _, was_created = Lead.objects.update_or_create(
+            exchange_id=item["id"],
+            defaults={
+                "source": item.get("source") or LeadSource.OTHER,
+                "url": item.get("url", ""),
+                "country": item["country"],
+                "city": item.get("city", ""),
+                "buyer": item.get("buyer", ""),
+                "title_ko": title["ko"],
+                "title_en": title["en"],
+                "description_ko": description["ko"],
+                "description_en": description["en"],
+                "category": item.get("category") or "",
+                "budget_max": _decimal(budget.get("max")),
+                "budget_currency": budget.get("currency", ""),
+                "financing": item.get("financing") or "",
+                "required_certifications": list(item.get("required_certifications") or []),
+                "deadline": item.get("deadline"),
+            },
+        )
+        created += was_created
+    return created, len(items) - created
+
+
+def _bilingual(ko: str, en: str) -> dict[str, str]:
+    return {lang: text for lang, text in (("en", en), ("ko", ko)) if text}
+
+
+def _budget(amount, currency: str) -> dict | None:
+    if amount is None:
+        return None
+    number = float(amount)
+    return {"max": int(number) if number.is_integer() else number, "currency": currency or "KRW"}
+
+
+def export_needs(queryset=None) -> list[dict]:
+    """Published needs as exchange items."""
+    needs = queryset if queryset is not None else Need.objects.filter(status=Need.Status.PUBLISHED)
+    items = []
+    for need in needs.select_related("organisation"):
+        org = need.organisation
+        buyer = {
+            "name": (org.name if org else need.buyer_name) or need.buyer_name,
+            "country": (org.country if org else need.buyer_country) or "KR",
+            "tier": (org.tier if org else need.buyer_tier) or None,
+            "population": org.population if org else need.buyer_population,
+        }
+        item = {
+            "id": need.public_id,
+            "buyer": {k: v for k, v in buyer.items() if v not in (None, "")},
+            "title": _bilingual(need.title_ko, need.title_en),
+            "description": _bilingual(need.description_ko, need.description_en) or None,
+            "category": need.category,
+            "budget": _budget(need.budget_max, need.budget_currency),
+            "required_certifications": list(need.required_certifications),
+            "deadline": need.deadline.isoformat() if need.deadline else None,
+        }
+        items.append({k: v for k, v in item.items() if v is not None})
+    return items
+
+
+def export_leads(queryset=None) -> list[dict]:
+    """Leads as exchange items."""
+    items = []
+    for lead in queryset if queryset is not None else Lead.objects.all():
+        item = {
+            "id": lead.public_id,
+            "source": lead.source,
+            "url": lead.url or None,
+            "country": lead.country,
+            "city": lead.city or None,
+            "buyer": lead.buyer or None,
+            "title": _bilingual(lead.title_ko, lead.title_en),
+            "description": _bilingual(lead.description_ko, lead.description_en) or None,
+            "category": lead.category or None,
+            "budget": _budget(lead.budget_max, lead.budget_currency),
+            "financing": lead.financing or None,
+            "required_certifications": list(lead.required_certifications),
+            "deadline": lead.deadline.isoformat() if lead.deadline else None,
+        }
+        items.append({k: v for k, v in item.items() if v is not None})
+    return items
+
+
+def _errors(found: list[tuple[str, str]]):
+    from catalogue.exchange import ExchangeError
+
+    return [ExchangeError(path, message) for path, message in found]
+
+
+def _existing(model):
+    def exists(ids: set[str]) -> set[str]:
+        return set(
+            model.objects.filter(exchange_id__in=list(ids)).values_list("exchange_id", flat=True)
+        )
+
+    return exists
+
+
+def register() -> None:
+    """Plug the needs and leads sections into the catalogue's exchange importer."""
+    from catalogue import exchange as catalogue_exchange
+
+    register_section = getattr(catalogue_exchange, "register_section", None)
+    if register_section is None:
+        return
+    register_section(
+        "needs",
+        validate=lambda items, document: _errors(validate_needs(items)),
+        import_items=import_needs,
+        export_items=export_needs,
+        exists=_existing(Need),
+    )
+    register_section(
+        "leads",
+        validate=lambda items, document: _errors(validate_leads(items)),
+        import_items=import_leads,
+        export_items=export_leads,
+        exists=_existing(Lead),
+    )

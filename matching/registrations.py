@@ -1,0 +1,257 @@
+"""Procurement registrations: the per-channel checklist, opening one and moving it along."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from catalogue.models import Certification, Solution, Verification
+
+from .models import Channel, Match, MatchEvent, Registration, RegistrationEvent
+from .services import user_owns_target
+
+# The certification that makes a solution eligible for a channel, and the quality or
+# performance certificates that back it (any one of them will do).
+CHANNEL_CERTIFICATION = {
+    Channel.PPS_INNOVATION: ("pps-innovation",),
+    Channel.PPS_EXCELLENT: ("pps-excellent",),
+    Channel.DIGITAL_MALL: ("gs", "cc", "performance-cert"),
+    Channel.OVERSEAS_TENDER: (),
+}
+OPEN_FROM = {Match.Status.SHORTLISTED, Match.Status.CONTACTED, Match.Status.PROPOSAL}
+
+
+@dataclass(frozen=True)
+class Check:
+    code: str
+    met: bool
+    label_en: str
+    label_ko: str
+    detail: str = ""
+
+
+def _target(match: Match):
+    return match.need if match.need_id else match.lead
+
+
+def deadline_of(match: Match) -> dt.date:
+    """The day certifications must be valid on: the need's or lead's deadline, else today."""
+    target = _target(match)
+    return (target.deadline if target is not None else None) or timezone.localdate()
+
+
+def _valid(certs: list[Certification], types, day: dt.date) -> list[Certification]:
+    return [c for c in certs if c.type in types and c.is_valid_on(day)]
+
+
+def checklist(solution: Solution, channel: str, match: Match) -> list[Check]:
+    """What the channel requires and whether the solution's data shows it, at the deadline."""
+    day = deadline_of(match)
+    certs = list(solution.certifications.all())
+    checks: list[Check] = []
+    wanted = CHANNEL_CERTIFICATION.get(channel, ())
+    if wanted:
+        valid = _valid(certs, wanted, day)
+        checks.append(
+            Check(
+                "channel_certification",
+                bool(valid),
+                f"A valid {' or '.join(wanted)} certificate on {day}",
+                f"{day} 기준 유효한 {' 또는 '.join(wanted)} 인증",
+                ", ".join(f"{c.type} until {c.valid_until or 'open-ended'}" for c in valid),
+            )
+        )
+    target = _target(match)
+    for cert_type in (target.required_certifications if target is not None else []) or []:
+        if cert_type in wanted:
+            continue
+        valid = _valid(certs, (cert_type,), day)
+        checks.append(
+            Check(
+                f"required_certification:{cert_type}",
+                bool(valid),
+                f"Required {cert_type} certificate valid on {day}",
+                f"요구 인증 {cert_type} ({day} 기준 유효)",
+                ", ".join(f"until {c.valid_until or 'open-ended'}" for c in valid),
+            )
+        )
+    pilots = [
+        p
+        for p in solution.pilots.all()
+        if p.verification == Verification.VERIFIED and p.kpis.exists()
+    ]
+    checks.append(
+        Check(
+            "verified_pilot",
+            bool(pilots),
+            "Verified pilot evidence with measured KPIs",
+            "운영자가 검증한 실증 실적(KPI 포함)",
+            ", ".join(p.city for p in pilots[:5]),
+        )
+    )
+    priced = solution.price_min is not None or solution.price_max is not None
+    checks.append(
+        Check(
+            "price",
+            bool(priced and solution.currency),
+            "Price information (range and currency)",
+            "가격 정보(범위와 통화)",
+            f"{solution.price_min}–{solution.price_max} {solution.currency}" if priced else "",
+        )
+    )
+    if channel == Channel.OVERSEAS_TENDER:
+        english = bool(solution.name_en and solution.summary_en and solution.description_en)
+        checks.append(
+            Check(
+                "english_material",
+                english and "en" in (solution.languages or []),
+                "English material (name, summary, description; English listed as a language)",
+                "영문 자료(제품명·요약·설명, 지원 언어에 영어)",
+            )
+        )
+    return checks
+
+
+def checklist_dicts(registration: Registration) -> list[dict]:
+    return [
+        asdict(c)
+        for c in checklist(registration.solution, registration.channel, registration.match)
+    ]
+
+
+# -- who may see and do what ---------------------------------------------------------------
+
+
+def registration_list(*, user) -> QuerySet[Registration]:
+    """Registrations ``user`` may see: its organisation's, its solutions'; operators see all."""
+    rows = Registration.objects.select_related(
+        "match__need", "match__lead", "solution", "organisation"
+    )
+    if user.is_operator():
+        return rows
+    if not user.organisation_id:
+        return rows.none()
+    return rows.filter(
+        Q(organisation_id=user.organisation_id) | Q(solution__vendor_id=user.organisation_id)
+    )
+
+
+def _owner(user, registration: Registration) -> bool:
+    return user.is_operator() or registration.organisation_id == user.organisation_id
+
+
+def _event(registration: Registration, before: str, after: str, *, user, note: str = ""):
+    RegistrationEvent.objects.create(
+        registration=registration, from_status=before, to_status=after, note=note, actor=user
+    )
+
+
+@transaction.atomic
+def registration_open(*, user, match: Match, channel: str, note: str = "") -> Registration:
+    """A buyer or agency opens a registration for a shortlisted match's solution."""
+    match = Match.objects.select_related("need", "lead", "solution").get(pk=match.pk)
+    if not user_owns_target(user, match) or user.kind == "vendor":
+        raise PermissionDenied("Only the buyer or the agency holding the lead may do this.")
+    if channel not in Channel.values:
+        raise ValidationError({"channel": [f"{channel!r} is not a channel."]})
+    if match.status not in OPEN_FROM:
+        raise ValidationError({"match": [f"Shortlist the match first (it is {match.status})."]})
+    if match.registrations.filter(channel=channel).exists():
+        raise ValidationError({"channel": ["This match already has a registration here."]})
+    registration = Registration.objects.create(
+        match=match,
+        solution=match.solution,
+        organisation=user.organisation
+        or (match.need.organisation if match.need_id else match.lead.organisation),
+        channel=channel,
+        note=note,
+        created_by=user,
+    )
+    _event(registration, "", Registration.Status.DRAFT, user=user, note=note)
+    return registration
+
+
+@transaction.atomic
+def registration_update(*, user, registration: Registration, data: dict) -> Registration:
+    """Change the note or channel of a draft (its owner)."""
+    if not _owner(user, registration):
+        raise PermissionDenied("Only the organisation that opened it may change it.")
+    unknown = sorted(set(data) - {"note", "channel"})
+    if unknown:
+        raise ValidationError({name: ["Unknown or read-only field."] for name in unknown})
+    if registration.status != Registration.Status.DRAFT:
+        raise ValidationError({"status": ["Only a draft can be changed."]})
+    if "channel" in data and data["channel"] not in Channel.values:
+        raise ValidationError({"channel": [f"{data['channel']!r} is not a channel."]})
+    for name, value in data.items():
+        setattr(registration, name, value)
+    registration.save()
+    return registration
+
+
+S = Registration.Status
+# (from, to) -> who may: "owner" (buyer or agency that opened it) or "operator"
+TRANSITIONS = {
+    (S.DRAFT, S.SUBMITTED): "owner",
+    (S.SUBMITTED, S.DRAFT): "owner",
+    (S.SUBMITTED, S.UNDER_REVIEW): "operator",
+    (S.UNDER_REVIEW, S.REGISTERED): "operator",
+    (S.UNDER_REVIEW, S.REJECTED): "operator",
+}
+
+
+@transaction.atomic
+def registration_transition(
+    *, user, registration: Registration, status: str, note: str = ""
+) -> Registration:
+    """Move a registration along; every step is recorded with who, when and the note."""
+    registration = (
+        Registration.objects.select_for_update(of=("self",))
+        .select_related("match__need", "match__lead", "solution")
+        .get(pk=registration.pk)
+    )
+    if status not in S.values:
+        raise ValidationError({"status": [f"{status!r} is not a status."]})
+    who = TRANSITIONS.get((registration.status, status))
+    if who is None:
+        raise ValidationError({"status": [f"A {registration.status} registration cannot become "
+                                          f"{status}."]})  # fmt: skip
+    if who == "operator" and not user.is_operator():
+        raise PermissionDenied("Only operators review registrations.")
+    if who == "owner" and not _owner(user, registration):
+        raise PermissionDenied("Only the organisation that opened it may do this.")
+    if status == S.REJECTED and not note.strip():
+        raise ValidationError({"note": ["Say why the registration is rejected."]})
+    if status == S.SUBMITTED:
+        items = checklist_dicts(registration)
+        missing = [c["code"] for c in items if not c["met"]]
+        if missing:
+            raise ValidationError(
+                {"checklist": [f"Missing before submitting: {', '.join(missing)}."]}
+            )
+        registration.checklist_at_submit = items
+        registration.submitted_at = timezone.now()
+    if status in (S.REGISTERED, S.REJECTED):
+        registration.decided_at = timezone.now()
+    _event(registration, registration.status, status, user=user, note=note)
+    registration.status = status
+    registration.save()
+    if status == S.REGISTERED and registration.match.status != Match.Status.REGISTERED:
+        match = registration.match
+        MatchEvent.objects.create(
+            match=match,
+            from_status=match.status,
+            to_status=Match.Status.REGISTERED,
+            reason=f"Registration {registration.pk} ({registration.channel}) registered.",
+            actor=user,
+        )
+        match.status = Match.Status.REGISTERED
+        match.status_changed_by = user
+        match.status_changed_at = timezone.now()
+        match.save(update_fields=["status", "status_changed_by", "status_changed_at"])
+    return registration

@@ -1,0 +1,238 @@
+"""Reads for matching: profiles in bulk for scoring, rates, needs, leads and matches."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from catalogue.models import Certification, Kpi, Organisation, Pilot, Solution, kpi_improvement
+
+from .models import CurrencyRate, Lead, Match, Need
+from .scoring import (
+    CertificationProfile,
+    KpiProfile,
+    PilotProfile,
+    SolutionProfile,
+    TargetProfile,
+)
+
+
+@functools.cache
+def _baseline_rates() -> dict[str, float]:
+    """The rates shipped in the repo (matching/data/rates.json), also seeded into the table."""
+    path = settings.BASE_DIR / "matching" / "data" / "rates.json"
+    return {c: float(r) for c, r in json.loads(path.read_text(encoding="utf-8"))["rates"].items()}
+
+
+def rates_on(day: dt.date | None = None) -> dict[str, float]:
+    """KRW per unit for every currency: the latest rate on or before ``day`` (else the earliest).
+
+    Currencies the table lacks (an emptied table, a flushed test database) fall back to the
+    rates shipped in the repo, so a budget check never silently loses its conversion.
+    """
+    rates: dict[str, float] = {}
+    rows = CurrencyRate.objects.order_by("currency", "date").values_list(
+        "currency", "krw_per_unit", "date"
+    )
+    for currency, rate, date in rows:
+        if currency not in rates or day is None or date <= day:
+            rates[currency] = float(rate)
+    return {**_baseline_rates(), **rates}
+
+
+# Per-process cache of profiles: solution id -> (version stamp, expiry, profile). A solution's
+# edits (texts, price, certifications, pilots, KPIs) bump its version and ``updated_at``, so the
+# stamp catches them; an operator's verification does not, hence the short lifetime (and
+# ``forget_profiles``, called by the receivers in apps.py in the process that verifies).
+PROFILE_TTL_SECONDS = 60.0
+_PROFILE_CACHE: dict[int, tuple[tuple, float, SolutionProfile]] = {}
+
+
+def forget_profiles(solution_ids: Iterable[int] | None = None) -> None:
+    """Drop cached profiles (all of them when ``solution_ids`` is None)."""
+    if solution_ids is None:
+        _PROFILE_CACHE.clear()
+    for sid in solution_ids or ():
+        _PROFILE_CACHE.pop(sid, None)
+
+
+def solution_profiles(solution_ids: Iterable[int]) -> dict[int, SolutionProfile]:
+    """Profiles of the published solutions among ``solution_ids`` (cached per version)."""
+    ids = list(solution_ids)
+    if not ids:
+        return {}
+    now = time.monotonic()
+    found: dict[int, SolutionProfile] = {}
+    missing: list[int] = []
+    stamps: dict[int, tuple] = {}
+    for sid, version, updated in (
+        Solution.objects.published().filter(id__in=ids).values_list("id", "version", "updated_at")
+    ):
+        stamps[sid] = (version, updated)
+        cached = _PROFILE_CACHE.get(sid)
+        if cached is not None and cached[0] == stamps[sid] and cached[1] > now:
+            found[sid] = cached[2]
+        else:
+            missing.append(sid)
+    if missing:
+        fresh = _load_profiles(missing)
+        for sid, profile in fresh.items():
+            _PROFILE_CACHE[sid] = (stamps[sid], now + PROFILE_TTL_SECONDS, profile)
+        found.update(fresh)
+    return found
+
+
+def _load_profiles(ids: list[int]) -> dict[int, SolutionProfile]:
+    rows = (
+        Solution.objects.published()
+        .filter(id__in=ids)
+        .values_list(
+            "id",
+            "category",
+            "price_min",
+            "price_max",
+            "currency",
+            "languages",
+            "reference_countries",
+            "published_at",
+        )
+    )
+    certs: dict[int, list[CertificationProfile]] = defaultdict(list)
+    for sid, ctype, vfrom, vuntil, verification in Certification.objects.filter(
+        solution_id__in=ids
+    ).values_list("solution_id", "type", "valid_from", "valid_until", "verification"):
+        certs[sid].append(CertificationProfile(ctype, vfrom, vuntil, verification))
+    kpis: dict[int, list[KpiProfile]] = defaultdict(list)
+    for pilot_id, indicator, baseline, result, better in Kpi.objects.filter(
+        pilot__solution_id__in=ids
+    ).values_list("pilot_id", "indicator", "baseline", "result", "better"):
+        kpis[pilot_id].append(KpiProfile(indicator, kpi_improvement(baseline, result, better)))
+    pilots: dict[int, list[PilotProfile]] = defaultdict(list)
+    for pid, sid, city, country, tier, population, end, verification in Pilot.objects.filter(
+        solution_id__in=ids
+    ).values_list(
+        "id", "solution_id", "city", "country", "tier", "population", "end", "verification"
+    ):
+        pilots[sid].append(
+            PilotProfile(city, country, tier, population, end, verification, tuple(kpis[pid]))
+        )
+    return {
+        sid: SolutionProfile(
+            id=sid,
+            category=category,
+            price_min=float(pmin) if pmin is not None else None,
+            price_max=float(pmax) if pmax is not None else None,
+            currency=currency or "",
+            languages=tuple(languages or ()),
+            reference_countries=tuple(countries or ()),
+            certifications=tuple(certs[sid]),
+            pilots=tuple(pilots[sid]),
+            published_on=published.date() if published else None,
+        )
+        for sid, category, pmin, pmax, currency, languages, countries, published in rows
+    }
+
+
+def need_profile(need: Need) -> TargetProfile:
+    """What scoring needs from a need; the buyer's size comes from its organisation."""
+    org: Organisation | None = need.organisation
+    return TargetProfile(
+        kind="need",
+        category=need.category,
+        budget_max=float(need.budget_max) if need.budget_max is not None else None,
+        budget_currency=need.budget_currency or "KRW",
+        required_certifications=tuple(need.required_certifications or ()),
+        deadline=need.deadline,
+        country=(org.country if org else need.buyer_country) or "KR",
+        tier=(org.tier if org and org.tier else need.buyer_tier) or "",
+        population=(org.population if org and org.population else need.buyer_population),
+    )
+
+
+def lead_profile(lead: Lead) -> TargetProfile:
+    """What scoring needs from a lead (the buyer's city size is usually unknown)."""
+    return TargetProfile(
+        kind="lead",
+        category=lead.category,
+        budget_max=float(lead.budget_max) if lead.budget_max is not None else None,
+        budget_currency=lead.budget_currency or "USD",
+        required_certifications=tuple(lead.required_certifications or ()),
+        deadline=lead.deadline,
+        country=lead.country,
+    )
+
+
+def query_texts(item: Need | Lead) -> list[str]:
+    """The retrieval queries for a need or lead: one per language it is written in."""
+    texts = []
+    for lang in ("ko", "en"):
+        title = getattr(item, f"title_{lang}")
+        description = getattr(item, f"description_{lang}")
+        if title or description:
+            texts.append(f"{title}\n{description}".strip())
+    return texts
+
+
+def need_list(*, user) -> QuerySet[Need]:
+    """Needs ``user`` may see: published ones, its organisation's drafts; operators see all."""
+    needs = Need.objects.select_related("organisation")
+    if user is not None and user.is_authenticated and user.is_operator():
+        return needs
+    visible = Q(status=Need.Status.PUBLISHED)
+    if user is not None and user.is_authenticated and user.organisation_id:
+        visible |= Q(organisation_id=user.organisation_id)
+    return needs.filter(visible)
+
+
+def lead_list(*, user) -> QuerySet[Lead]:
+    """Leads: visible to signed-in agency, vendor and operator users."""
+    if user is None or not user.is_authenticated:
+        return Lead.objects.none()
+    return Lead.objects.all()
+
+
+def open_needs() -> QuerySet[Need]:
+    today = timezone.localdate()
+    return Need.objects.filter(status=Need.Status.PUBLISHED).filter(
+        Q(deadline__isnull=True) | Q(deadline__gte=today)
+    )
+
+
+def open_leads() -> QuerySet[Lead]:
+    today = timezone.localdate()
+    return Lead.objects.filter(status=Lead.Status.OPEN).filter(
+        Q(deadline__isnull=True) | Q(deadline__gte=today)
+    )
+
+
+def match_list(*, need: Need | None = None, lead: Lead | None = None) -> QuerySet[Match]:
+    """Current (not stale) matches of a need or lead, best first."""
+    matches = Match.objects.filter(stale=False).select_related("solution")
+    if need is not None:
+        return matches.filter(need=need)
+    return matches.filter(lead=lead)
+
+
+def opportunity_list(*, solution: Solution) -> QuerySet[Match]:
+    """Matches of ``solution`` with open (published, not past the deadline) needs and leads."""
+    today = timezone.localdate()
+    open_need = Q(
+        need__status=Need.Status.PUBLISHED,
+    ) & (Q(need__deadline__isnull=True) | Q(need__deadline__gte=today))
+    open_lead = Q(lead__status=Lead.Status.OPEN) & (
+        Q(lead__deadline__isnull=True) | Q(lead__deadline__gte=today)
+    )
+    return (
+        Match.objects.filter(solution=solution, stale=False)
+        .filter(open_need | open_lead)
+        .select_related("need", "lead")
+        .order_by("-compliant", "-score", "id")
+    )

@@ -1,0 +1,275 @@
+"""Lead imports: CSV and OCDS, validated whole, written in one transaction."""
+
+import copy
+import datetime as dt
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from matching import imports
+from matching.imports import LeadImportInvalid, leads_import_csv, leads_import_ocds
+from matching.models import Lead
+
+pytestmark = pytest.mark.django_db
+FIXTURES = Path(__file__).parent / "fixtures"
+TENDER = FIXTURES / "ocds-213czf-000-00001-02-tender.json"
+REALDATA = FIXTURES / "release-package_1.1-1.json"
+HEADER = ",".join(imports.CSV_COLUMNS)
+
+
+def csv_file(*rows: str, header: str = HEADER, encoding: str = "utf-8") -> io.BytesIO:
+    return io.BytesIO(("\n".join([header, *rows]) + "\n").encode(encoding))
+
+
+def row(**cells) -> str:
+    base = {"country": "VN", "title_en": "Smart parking", "category": "mobility"}
+    base.update(cells)
+    return ",".join(str(base.get(c, "")) for c in imports.CSV_COLUMNS)
+
+
+def test_the_template_imports_cleanly(agency_user):
+    report = leads_import_csv(imports.TEMPLATE.open("rb"), actor=agency_user)
+    lead = Lead.objects.get(pk=report.lead_ids[0])
+    assert (report.created, report.updated) == (1, 0)
+    assert lead.country == "VN" and lead.budget_currency == "USD"
+    assert lead.required_certifications == ["iso-27001", "ce"]
+    assert lead.organisation == agency_user.organisation
+
+
+def test_csv_reimport_by_id_updates(agency_user):
+    leads_import_csv(
+        csv_file(row(id="k-1", budget_max="100", budget_currency="USD")), actor=agency_user
+    )
+    report = leads_import_csv(
+        csv_file(row(id="k-1", budget_max='"2,500"', budget_currency="USD")), actor=agency_user
+    )
+    assert (report.created, report.updated) == (0, 1)
+    assert Lead.objects.get(exchange_id="k-1").budget_max == 2500
+
+
+def test_csv_errors_name_row_and_column_and_import_nothing(agency_user):
+    bad = csv_file(
+        row(id="ok"),
+        row(budget_max="lots", budget_currency="USD"),
+        row(deadline="31/12/2027", category="spaceflight", country=""),
+    )
+    with pytest.raises(LeadImportInvalid) as caught:
+        leads_import_csv(bad, actor=agency_user)
+    errors = dict(caught.value.report.errors)
+    assert errors["row 3, column budget_max"] == "not a number"
+    assert errors["row 4, column deadline"] == "not a date (YYYY-MM-DD)"
+    assert "row 4, column category" in errors and "row 4, column country" in errors
+    assert not Lead.objects.exists()
+
+
+def test_csv_with_utf8_bom_and_korean(agency_user):
+    data = csv_file(row(title_en="", title_ko="스마트 주차"), encoding="utf-8-sig")
+    report = leads_import_csv(data, actor=agency_user)
+    assert Lead.objects.get(pk=report.lead_ids[0]).title_ko == "스마트 주차"
+
+
+def test_cp949_korean_is_decoded_with_a_warning_and_other_bytes_are_refused(agency_user):
+    report = leads_import_csv(
+        csv_file(row(title_en="", title_ko="스마트 주차 안내"), encoding="cp949"), actor=agency_user
+    )
+    assert Lead.objects.get(pk=report.lead_ids[0]).title_ko == "스마트 주차 안내"
+    assert "CP949" in report.warnings[0][1]
+    with pytest.raises(LeadImportInvalid) as caught:
+        leads_import_csv(csv_file(row(title_en="Caf\xe9"), encoding="latin-1"), actor=agency_user)
+    assert "not UTF-8" in dict(caught.value.report.errors)["file"]
+
+
+def test_formula_cells_are_kept_as_text(agency_user):
+    formula = '=HYPERLINK("http://evil.example","x")'
+    line = row(title_en='"' + formula.replace('"', '""') + '"', city="@SUM(1+1)")
+    report = leads_import_csv(csv_file(line), actor=agency_user)
+    lead = Lead.objects.get(pk=report.lead_ids[0])
+    assert lead.title_en == formula and lead.city == "@SUM(1+1)"
+    assert {w for w, _ in report.warnings} == {"row 2, column title_en", "row 2, column city"}
+
+
+def test_unknown_columns_are_refused(agency_user):
+    with pytest.raises(LeadImportInvalid) as caught:
+        leads_import_csv(csv_file("VN,x", header="country,price"), actor=agency_user)
+    assert "column price" in dict(caught.value.report.errors)
+
+
+def test_only_agencies_import(vendor_user, municipality_user):
+    from django.core.exceptions import PermissionDenied
+
+    for user in (vendor_user, municipality_user):
+        with pytest.raises(PermissionDenied):
+            leads_import_csv(csv_file(row()), actor=user)
+
+
+def test_ocds_tender_release_maps_title_value_deadline_cpv_and_buyer(agency_user):
+    with TENDER.open("rb") as handle:
+        report = leads_import_ocds(handle, actor=agency_user)
+    lead = Lead.objects.get(pk=report.lead_ids[0])
+    assert lead.exchange_id == "ocds-213czf-000-00001"
+    assert lead.title_en == "Planned cycle lane improvements"
+    assert lead.budget_max == 1_100_000 and lead.budget_currency == "GBP"
+    assert lead.deadline == dt.date(2010, 4, 1)
+    assert lead.category == "mobility"  # CPV 45233130 construction work for highways
+    assert lead.buyer == "London Borough of Barnet"
+    assert (lead.country, lead.city) == ("GB", "London")
+    assert lead.url.startswith("http://example.com/tender-notices/")
+
+
+def test_ocds_real_package_without_items_uses_the_ocid_prefix_for_the_country(agency_user):
+    with REALDATA.open("rb") as handle:
+        report = leads_import_ocds(handle, actor=agency_user)
+    lead = Lead.objects.get(pk=report.lead_ids[0])
+    assert lead.country == "PY" and lead.category == ""
+    assert lead.budget_max is None and lead.buyer.startswith("Dirección Nacional")
+    assert lead.status == Lead.Status.CLOSED  # tender status "complete"
+
+
+def test_ocds_single_release_and_record_package(agency_user):
+    package = json.loads(TENDER.read_text())
+    release = package["releases"][0]
+    leads_import_ocds(io.BytesIO(json.dumps(release).encode()), actor=agency_user)
+    record = {"records": [{"ocid": release["ocid"], "compiledRelease": release}]}
+    report = leads_import_ocds(io.BytesIO(json.dumps(record).encode()), actor=agency_user)
+    assert (report.created, report.updated) == (0, 1)
+    assert Lead.objects.count() == 1
+
+
+def test_malformed_ocds_is_refused_per_item_and_nothing_is_imported(agency_user):
+    package = json.loads(TENDER.read_text())
+    good = package["releases"][0]
+    releases = []
+    for i in range(5):
+        r = copy.deepcopy(good)
+        r["ocid"] = f"ocds-213czf-000-0000{i}"
+        releases.append(r)
+    releases[3]["tender"]["value"]["amount"] = "a lot"
+    releases[1]["tender"]["tenderPeriod"]["endDate"] = "soon"
+    del releases[4]["parties"][0]["address"]
+    package["releases"] = releases
+    with pytest.raises(LeadImportInvalid) as caught:
+        leads_import_ocds(io.BytesIO(json.dumps(package).encode()), actor=agency_user)
+    errors = dict(caught.value.report.errors)
+    assert errors["releases[3].tender.value.amount"] == "not a number"
+    assert "releases[1].tender.tenderPeriod.endDate" in errors
+    assert "no country" in errors["releases[4].buyer"]
+    assert not Lead.objects.exists()
+
+
+def test_truncated_json_is_refused(agency_user):
+    text = TENDER.read_bytes()[:700]
+    with pytest.raises(LeadImportInvalid) as caught:
+        leads_import_ocds(io.BytesIO(text), actor=agency_user)
+    assert "not valid OCDS JSON" in dict(caught.value.report.errors)["file"]
+    assert not Lead.objects.exists()
+
+
+def test_large_packages_stream_through_the_importer(agency_user):
+    package = json.loads(TENDER.read_text())
+    release = package["releases"][0]
+    body = ",".join(json.dumps({**release, "ocid": f"ocds-213czf-big-{i:05d}"}) for i in range(300))
+    data = io.BytesIO(('{"version": "1.1", "releases": [' + body + "]}").encode())
+    seen = []
+    report = leads_import_ocds(data, actor=agency_user, progress=lambda d, t: seen.append((d, t)))
+    assert report.created == 300 and seen[-1] == (300, 300)
+
+
+@pytest.mark.parametrize(
+    ("scheme", "code", "category"),
+    [
+        ("cpv", "45233130-9", "mobility"),
+        ("cpv", "34144510-6", "waste"),
+        ("cpv", "90511000-2", "waste"),
+        ("cpv", "48000000-8", "platform"),
+        ("cpv", "03000000-1", ""),
+        ("unspsc", "46161500", "mobility"),
+        ("unspsc", "46171600", "safety"),
+        ("unspsc", "83101500", "water"),
+        ("unspsc", "10000000", ""),
+    ],
+)
+def test_classification_tables_pick_the_longest_prefix(scheme, code, category):
+    assert imports.category_for_code(scheme, code) == category
+
+
+# -- API -----------------------------------------------------------------------------------
+
+
+def test_api_upload_imports_csv_and_ocds_for_agencies(client_for, agency_user):
+    agency = client_for(agency_user)
+    with imports.TEMPLATE.open("rb") as handle:
+        response = agency.post(
+            "/api/v1/leads/import/", {"file": handle, "format": "csv"}, format="multipart"
+        )
+    assert response.status_code == 201, response.json()
+    assert response.json()["created"] == 1
+    with TENDER.open("rb") as handle:
+        response = agency.post(
+            "/api/v1/leads/import/", {"file": handle, "format": "ocds"}, format="multipart"
+        )
+    assert response.status_code == 201 and Lead.objects.count() == 2
+
+
+def test_api_upload_errors_are_400s_naming_the_place(client_for, agency_user):
+    agency = client_for(agency_user)
+    bad = csv_file(row(budget_max="ten", budget_currency="USD"))
+    response = agency.post("/api/v1/leads/import/", {"file": bad, "format": "csv"})
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"row 2, column budget_max": ["not a number"]}
+    response = agency.post("/api/v1/leads/import/", {"format": "xls"})
+    assert set(response.json()["errors"]) == {"format", "file"}
+
+
+def test_api_upload_is_for_agencies_only(client_for, vendor_user, municipality_user):
+    for user in (vendor_user, municipality_user):
+        response = client_for(user).post(
+            "/api/v1/leads/import/", {"file": csv_file(row()), "format": "csv"}
+        )
+        assert response.status_code == 403
+    assert client_for(None).post("/api/v1/leads/import/", {"format": "csv"}).status_code == 401
+    assert not Lead.objects.exists()
+
+
+def test_an_agency_cannot_overwrite_another_agencys_lead(client_for, agency_user):
+    from tests.factories import OrganisationFactory, UserFactory
+
+    leads_import_csv(csv_file(row(id="mine")), actor=agency_user)
+    rival = UserFactory(organisation=OrganisationFactory(kind="agency"))
+    response = client_for(rival).post(
+        "/api/v1/leads/import/", {"file": csv_file(row(id="mine", city="X")), "format": "csv"}
+    )
+    assert response.status_code == 400
+    assert "row 2, column id" in response.json()["errors"]
+
+
+def test_api_template_download(client_for, agency_user):
+    response = client_for(agency_user).get("/api/v1/leads/import/template.csv")
+    body = b"".join(response.streaming_content).decode()
+    assert response.status_code == 200 and body.splitlines()[0] == HEADER
+
+
+def test_api_upload_exchange_leads_and_ocds_default_country(client_for, agency_user):
+    agency = client_for(agency_user)
+    document = {
+        "format": "smartcity-exchange/1",
+        "leads": [{"id": "x-1", "country": "KE", "title": {"en": "Nairobi bus tracking"}}],
+    }
+    upload = io.BytesIO(json.dumps(document).encode())
+    upload.name = "leads.json"
+    response = agency.post("/api/v1/leads/import/", {"file": upload, "format": "exchange"})
+    assert response.status_code == 201, response.json()
+    assert Lead.objects.get(exchange_id="x-1").organisation == agency_user.organisation
+    package = json.loads(TENDER.read_text())
+    del package["releases"][0]["parties"][0]["address"]
+    upload = io.BytesIO(json.dumps(package).encode())
+    upload.name = "package.json"
+    refused = agency.post("/api/v1/leads/import/", {"file": upload, "format": "ocds"})
+    assert refused.status_code == 400 and "releases[0].buyer" in refused.json()["errors"]
+    upload.seek(0)
+    response = agency.post(
+        "/api/v1/leads/import/", {"file": upload, "format": "ocds", "default_country": "GB"}
+    )
+    assert response.status_code == 201
+    assert Lead.objects.get(exchange_id="ocds-213czf-000-00001").country == "GB"
