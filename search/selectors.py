@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from catalogue.models import Solution
 from search.backends import get_backend
-from search.types import SearchQuery, SearchResult, Suggestion
+from search.types import SearchQuery, SearchResult, SearchUnavailable, Suggestion
 
 # What a hit shows (search/api/serializers.py); long descriptions stay in the database.
 HIT_FIELDS = (
@@ -37,8 +37,24 @@ def solutions_in_order(solution_ids: list[int]) -> list[Solution]:
 
 def solution_search(*, query: SearchQuery) -> tuple[SearchResult, list[Solution]]:
     """Run ``query`` on the engine; the result and its solutions in rank order."""
-    result = get_backend().search(query)
+    backend = get_backend()
+    result = backend.search(query)
+    if result.total == 0:
+        _ensure_index_not_lost(backend)
     return result, solutions_in_order([h.solution_id for h in result.hits])
+
+
+def _ensure_index_not_lost(backend) -> None:
+    """An empty index beside a catalogue with published solutions is a fault, not "no results".
+
+    A deleted index directory reopens as a new, empty index; answering 200 with nothing would
+    hide the fault from buyers and operators alike.
+    """
+    if backend.health().get("documents") == 0 and Solution.objects.published().exists():
+        raise SearchUnavailable(
+            "The search index is empty while the catalogue has published solutions; "
+            "an operator must run `manage.py search_index rebuild` (or repair)."
+        )
 
 
 def solution_suggest(*, prefix: str, limit: int = 8) -> list[Suggestion]:

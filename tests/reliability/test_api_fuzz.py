@@ -18,6 +18,7 @@ from schemathesis.checks import not_a_server_error, response_schema_conformance
 
 from catalogue.models import Solution
 from config.wsgi import application
+from search import indexing
 from tests.factories import OrganisationFactory, SolutionFactory, UserFactory
 
 MAX_EXAMPLES = 4
@@ -46,6 +47,7 @@ def auth_headers(request, db):
     vendor_org = OrganisationFactory(kind="vendor")
     for status in Solution.Status.values:
         SolutionFactory(vendor=vendor_org, status=status)
+    indexing.rebuild()  # the index holds what the database publishes, as in a running site
     if role == "anonymous":
         return {}
     org = vendor_org if role == "vendor" else OrganisationFactory(kind=role)

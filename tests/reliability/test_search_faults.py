@@ -106,17 +106,15 @@ def test_index_directory_deleted(indexed, client, django_capture_on_commit_callb
     assert _web_still_answers(client, user, solutions[0]) == 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="search/backends/tantivy.py recreates an empty index when the directory is gone, so "
-    "search answers 200 with no results instead of 503 until someone runs check/repair",
-)
 def test_search_says_unavailable_rather_than_empty_when_the_index_is_gone(indexed, client):
     user, solutions = indexed
     assert client.get("/api/v1/search/solutions/", {"q": "침수"}).json()["total"] == 30
     shutil.rmtree(settings.SEARCH_INDEX_DIR)
     reset_backend()  # a process starting after the deletion
     assert _web_still_answers(client, user, solutions[0]) == 503
+    _check_then_repair_ends_drift()
+    assert _web_still_answers(client, user, solutions[0]) == 200
+    assert client.get("/api/v1/search/solutions/", {"q": "침수"}).json()["total"] == 30
 
 
 @pytest.mark.parametrize("target", ["meta.json", "segment"])
