@@ -6,6 +6,7 @@ from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from config.health import healthz
+from jobs import views as job_views
 from search import views as search_views
 
 # Swagger UI's page keeps a three-rule inline <style>: allowed by its hash, nothing else inline
@@ -25,6 +26,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", api_docs, name="api-docs"),
     path("workspace/", include("matching.urls")),
+    path("jobs/<int:job_id>/", job_views.job_detail, name="job"),
+    path("jobs/<int:job_id>/retry/", job_views.job_retry, name="job-retry-web"),
     path("", include("catalogue.urls")),
 ]
 

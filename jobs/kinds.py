@@ -15,6 +15,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import transaction
 
 from .models import Job
 
@@ -90,19 +91,62 @@ def _lead_report(report) -> dict:
     }
 
 
+def _set_result(job: Job, result: dict) -> None:
+    job.result = result
+    Job.objects.filter(pk=job.pk).update(result=result)
+
+
+def _import_then_match(job: Job, progress: Progress, importer: str, **extra) -> dict:
+    """Two phases with one progress bar: import the rows, then match the open leads.
+
+    Progress is done of (rows to import + leads to match). The job's ``result`` says the
+    phase while it runs ({"phase": "import"|"matching", "import": report}), and the import
+    report is stored in the import's own transaction: a worker killed while matching resumes
+    with the matching, without importing the file again.
+    """
+    from matching.models import Lead
+    from matching.services import lead_match
+
+    imported = job.result.get("import") if job.result.get("phase") == "matching" else None
+    if imported is None:
+        _set_result(job, {"phase": "import"})
+        function = _function(importer)
+        with transaction.atomic(), input_path(job).open("rb") as handle:
+            # Until the import is done, assume each row is a lead to match afterwards.
+            report = function(
+                handle,
+                actor=_actor(job),
+                progress=lambda done, total: progress(done, 2 * total),
+                match=False,
+                **extra,
+            )
+            imported = _lead_report(report)
+            _set_result(job, {"phase": "matching", "import": imported})
+    rows = imported["created"] + imported["updated"]
+    leads = list(
+        Lead.objects.filter(id__in=imported["lead_ids"], status=Lead.Status.OPEN).order_by("id")
+    )
+    total = rows + len(leads)
+    progress(rows, total)
+    match_errors = []
+    for done, lead in enumerate(leads, start=1):
+        try:
+            lead_match(lead=lead)
+        except Exception as exc:  # noqa: BLE001 - the leads are imported; one bad match is noted
+            match_errors.append([lead.pk, f"{type(exc).__name__}: {exc}"])
+        progress(rows + done, total)
+    return {**imported, "phase": "done", "matched": len(leads), "match_errors": match_errors}
+
+
 def _leads_csv(job: Job, progress: Progress) -> dict:
-    function = _function("matching.imports.leads_import_csv")
-    with input_path(job).open("rb") as handle:
-        return _lead_report(function(handle, actor=_actor(job), progress=progress))
+    return _import_then_match(job, progress, "matching.imports.leads_import_csv")
 
 
 def _leads_ocds(job: Job, progress: Progress) -> dict:
-    function = _function("matching.imports.leads_import_ocds")
     extra = {}
     if job.params.get("default_country"):
         extra["default_country"] = str(job.params["default_country"])
-    with input_path(job).open("rb") as handle:
-        return _lead_report(function(handle, actor=_actor(job), progress=progress, **extra))
+    return _import_then_match(job, progress, "matching.imports.leads_import_ocds", **extra)
 
 
 def _search_rebuild(job: Job, progress: Progress) -> dict:

@@ -150,7 +150,9 @@ def _lead_errors(data: dict, where: Callable[[str], str]) -> list[tuple[str, str
     return []
 
 
-def _write(rows: list[dict], *, actor, report: ImportReport, progress: Progress) -> None:
+def _write(
+    rows: list[dict], *, actor, report: ImportReport, progress: Progress, match: bool = True
+) -> None:
     organisation = getattr(actor, "organisation", None) if actor is not None else None
     with transaction.atomic():
         for done, data in enumerate(rows, start=1):
@@ -167,7 +169,7 @@ def _write(rows: list[dict], *, actor, report: ImportReport, progress: Progress)
             report.lead_ids.append(lead.pk)
             if progress:
                 progress(done, len(rows))
-        if report.lead_ids:
+        if report.lead_ids and match:
             lead_ids = list(report.lead_ids)
             transaction.on_commit(lambda: _match_later(lead_ids))
 
@@ -303,7 +305,7 @@ def _csv_row(
     return data, errors
 
 
-def leads_import_csv(file, *, actor, progress: Progress = None) -> ImportReport:
+def leads_import_csv(file, *, actor, progress: Progress = None, match: bool = True) -> ImportReport:
     """Import leads from a CSV file (bytes or text); nothing is written if any row is wrong."""
     _check_actor(actor)
     report = ImportReport(format="csv")
@@ -341,7 +343,8 @@ def leads_import_csv(file, *, actor, progress: Progress = None) -> ImportReport:
         raise LeadImportInvalid(report)
     for row in rows:
         row.pop("_line")
-    _write(rows, actor=actor, report=report, progress=progress)
+    # match=False: the caller (a job) matches the leads itself, with progress.
+    _write(rows, actor=actor, report=report, progress=progress, match=match)
     return report
 
 
@@ -544,7 +547,7 @@ def iter_ocds_releases(file) -> Iterator[tuple[str, dict]]:
 
 
 def leads_import_ocds(
-    file, *, actor, progress: Progress = None, default_country: str = ""
+    file, *, actor, progress: Progress = None, default_country: str = "", match: bool = True
 ) -> ImportReport:
     """Import the tenders of an OCDS file as leads; nothing is written if any release is wrong."""
     _check_actor(actor)
@@ -577,7 +580,7 @@ def leads_import_ocds(
     if report.errors:
         raise LeadImportInvalid(report)
     latest = {row["exchange_id"]: row for row in rows}
-    _write(list(latest.values()), actor=actor, report=report, progress=progress)
+    _write(list(latest.values()), actor=actor, report=report, progress=progress, match=match)
     return report
 
 

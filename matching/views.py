@@ -286,8 +286,15 @@ def _agency_page(request, form=None, report=None, status: int = 200) -> HttpResp
         "report": report,
         "leads": leads,
         "columns": imports.CSV_COLUMNS,
+        "jobs": _recent_imports(request),
     }
     return render(request, "matching/agency_home.html", context, status=status)
+
+
+def _recent_imports(request):
+    from jobs.selectors import job_list
+
+    return job_list(user=request.user).filter(kind__in=list(JOB_KINDS.values()))[:5]
 
 
 @role_required(Organisation.Kind.AGENCY)
@@ -296,19 +303,39 @@ def agency_home(request: HttpRequest) -> HttpResponse:
     return _agency_page(request)
 
 
+JOB_KINDS = {"csv": "leads_csv_import", "ocds": "leads_ocds_import"}
+
+
 @role_required(Organisation.Kind.AGENCY)
 @require_POST
 def agency_upload(request: HttpRequest) -> HttpResponse:
-    """Import a file of leads now and show the import report (all or nothing)."""
+    """Start an import job for a CSV or OCDS file (then its page shows the progress).
+
+    A smartcity-exchange/1 document is imported at once: there is no job kind for it yet.
+    """
+    from jobs.services import job_create
+
     form = LeadUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return _agency_page(request, form=form, status=400)
     fmt = form.cleaned_data["format"]
-    kwargs = {"actor": request.user}
-    if fmt == "ocds":
-        kwargs["default_country"] = form.cleaned_data["default_country"]
+    if fmt in JOB_KINDS:
+        params = {}
+        if fmt == "ocds" and form.cleaned_data["default_country"]:
+            params["default_country"] = form.cleaned_data["default_country"]
+        try:
+            job = job_create(
+                kind=JOB_KINDS[fmt],
+                actor=request.user,
+                upload=form.cleaned_data["file"],
+                params=params,
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+            return _agency_page(request, form=form, status=400)
+        return redirect("job", job_id=job.pk)
     try:
-        report = imports.IMPORTERS[fmt](form.cleaned_data["file"], **kwargs)
+        report = imports.IMPORTERS[fmt](form.cleaned_data["file"], actor=request.user)
     except imports.LeadImportInvalid as error:
         return _agency_page(request, form=form, report=error.report, status=400)
     except PermissionDenied as error:

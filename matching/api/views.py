@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
-from rest_framework import mixins, status, viewsets
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -127,7 +130,8 @@ class SolutionOpportunitiesView(APIView):
     permission_classes = [IsAuthenticated]
 
     def get(self, request, pk: int):
-        solution = get_object_or_404(Solution, pk=pk)
+        # Another vendor's draft is not found (404), as everywhere; a published one is 403.
+        solution = get_object_or_404(Solution.objects.visible_to(request.user), pk=pk)
         if not (request.user.is_operator() or solution.vendor_id == request.user.organisation_id):
             raise PermissionDenied(
                 "Only the vendor that lists the solution sees its opportunities."
@@ -156,16 +160,44 @@ class MatchStatusView(APIView):
         )
 
 
+LEAD_IMPORT_JOBS = {"csv": "leads_csv_import", "ocds": "leads_ocds_import"}
+
+
 class LeadImportView(APIView):
     """Upload leads (multipart ``file`` + ``format`` exchange|csv|ocds); all or nothing.
 
-    For OCDS, ``default_country`` (ISO alpha-2) is used when a buyer's country is unknown.
+    CSV and OCDS files are imported, then matched, by a job: the answer is 202 with the job's
+    URL (``Location`` and ``{"job": url}``), whose result holds the report or the errors by
+    row and column. For OCDS, ``default_country`` (ISO alpha-2) is used when a buyer's
+    country is unknown. Exchange documents are imported at once (201 with the report).
     """
 
     permission_classes = [IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser]
 
+    @extend_schema(
+        operation_id="leads_import",
+        request={
+            "multipart/form-data": inline_serializer(
+                "LeadImport",
+                {
+                    "file": serializers.FileField(),
+                    "format": serializers.ChoiceField(choices=list(imports.IMPORTERS)),
+                    "default_country": serializers.CharField(required=False, max_length=2),
+                },
+            )
+        },
+        responses={
+            202: inline_serializer("LeadImportAccepted", {"job": serializers.URLField()}),
+            201: OpenApiResponse(
+                description="format=exchange: imported at once; the import report"
+            ),
+            400: OpenApiResponse(description="errors by field (exchange: by JSON path)"),
+        },
+    )
     def post(self, request):
+        from jobs.services import job_create
+
         fmt = request.data.get("format", "")
         upload = request.FILES.get("file")
         errors = {}
@@ -177,7 +209,24 @@ class LeadImportView(APIView):
             raise ValidationError(errors)
         extra = {}
         if fmt == "ocds" and request.data.get("default_country"):
-            extra["default_country"] = str(request.data["default_country"])[:2]
+            extra["default_country"] = str(request.data["default_country"])[:2].upper()
+        if fmt in LEAD_IMPORT_JOBS:
+            # Refuse non-agencies now rather than in a job that can only fail.
+            _call(imports._check_actor, actor=request.user)
+            try:
+                job = _call(
+                    job_create,
+                    kind=LEAD_IMPORT_JOBS[fmt],
+                    actor=request.user,
+                    upload=upload,
+                    params=extra,
+                )
+            except DjangoValidationError as exc:
+                raise ValidationError(exc.message_dict)
+            url = request.build_absolute_uri(reverse("job-detail", args=[job.pk]))
+            return Response(
+                {"job": url}, status=status.HTTP_202_ACCEPTED, headers={"Location": url}
+            )
         try:
             report = _call(imports.IMPORTERS[fmt], file=upload, actor=request.user, **extra)
         except imports.LeadImportInvalid as exc:

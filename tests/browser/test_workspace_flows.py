@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 from PIL import Image
 
 from catalogue.models import Solution
+from jobs.worker import run_worker
 from matching.models import Lead, Match, Registration
 
 pytestmark = pytest.mark.browser
@@ -209,24 +210,39 @@ def test_agency_uploads_a_csv_of_leads_and_exports_a_shortlist(
     upload = tmp_path / "leads.csv"
     upload.write_text("\n".join(rows) + "\n", encoding="utf-8")
 
-    # A broken file first: nothing is imported and the report names the cell.
+    # A broken file first: the upload becomes a job; run it here (the in-memory test database
+    # cannot be shared with a worker process), and the job page, polling the API, shows the
+    # errors by itself: nothing is imported and the report names the cell.
     broken = tmp_path / "broken.csv"
     broken.write_text(header + "\nweb-3,kotra,,VN,,,Title,,,,mobility,lots,USD,,,\n")
     page.select_option("#id_format", "csv")
     page.set_input_files("#id_file", str(broken))
     page.locator("form[action$='/upload/'] button").click()
-    page.wait_for_load_state()
-    assert "row 2, column budget_max" in page.locator("#import-report").inner_text()
+    page.wait_for_url(re.compile(r"/jobs/\d+/$"))
+    assert page.locator("#job-progress").is_visible()
+    check_a11y(page)
+    run_worker(burst=True, interval=0)
+    page.locator("#job-error").wait_for(timeout=15000)
+    assert "row 2, column budget_max" in page.locator("#job-error").inner_text()
+    assert page.locator("#job-error form[action$='/retry/'] button").is_visible()
     assert not Lead.objects.filter(exchange_id="web-3").exists()
     check_a11y(page)
+    screenshot(page, "workspace-agency-import-failed")
 
+    page.goto(f"{demo_url}/workspace/agency/")
     page.select_option("#id_format", "csv")
     page.set_input_files("#id_file", str(upload))
     page.locator("form[action$='/upload/'] button").click()
-    page.wait_for_load_state()
+    page.wait_for_url(re.compile(r"/jobs/\d+/$"))
+    run_worker(burst=True, interval=0)
+    page.locator("#import-report").wait_for(timeout=15000)
+    report = page.locator("#import-report").inner_text()
+    assert "2 new and 0 updated leads" in report or "새 리드 2건, 갱신된 리드 0건" in report
     assert Lead.objects.filter(exchange_id__in=["web-1", "web-2"]).count() == 2
     check_a11y(page)
     screenshot(page, "workspace-agency-import")
+    page.locator("#import-report a[href$='/workspace/agency/']").click()
+    page.wait_for_url(re.compile(r"/workspace/agency/$"))
 
     page.get_by_role("link", name="Bus priority signals for BRT corridors").click()
     page.wait_for_url(re.compile(r"/workspace/agency/leads/\d+/$"))

@@ -170,7 +170,7 @@ def test_agency_lead_csv_import_runs_as_a_job(agency_user, drain):
     job.refresh_from_db()
     assert job.status == "done", job.error
     assert job.result["created"] == 5
-    assert job.progress_done == job.progress_total == 5
+    assert job.progress_done == job.progress_total == 10  # 5 rows imported + 5 leads matched
     assert Lead.objects.filter(organisation=agency_user.organisation).count() == 5
 
 

@@ -197,28 +197,53 @@ def test_classification_tables_pick_the_longest_prefix(scheme, code, category):
 # -- API -----------------------------------------------------------------------------------
 
 
-def test_api_upload_imports_csv_and_ocds_for_agencies(client_for, agency_user):
+def _run_jobs():
+    """Hand over the queued on-commit enqueues (the test never commits) and run every job."""
+    from django.db import connection
+
+    from jobs.worker import run_worker
+
+    while connection.run_on_commit:
+        _, callback, _ = connection.run_on_commit.pop(0)
+        callback()
+    run_worker(burst=True, interval=0)
+
+
+def _job(client, response) -> dict:
+    """Run the queued jobs, then the job the 202 ``response`` points to, as JSON."""
+    assert response.status_code == 202, response.content
+    assert response["Location"] == response.json()["job"]
+    _run_jobs()
+    return client.get(response["Location"]).json()
+
+
+def test_api_upload_imports_csv_and_ocds_for_agencies_as_jobs(client_for, agency_user):
     agency = client_for(agency_user)
     with imports.TEMPLATE.open("rb") as handle:
         response = agency.post(
             "/api/v1/leads/import/", {"file": handle, "format": "csv"}, format="multipart"
         )
-    assert response.status_code == 201, response.json()
-    assert response.json()["created"] == 1
+    assert "/api/v1/jobs/" in response.json()["job"]
+    job = _job(agency, response)
+    assert job["status"] == "done", job["error"]
+    assert job["result"]["created"] == 1 and job["result"]["matched"] == 1
+    assert job["progress"] == {"done": 2, "total": 2, "percent": 100.0}
     with TENDER.open("rb") as handle:
         response = agency.post(
             "/api/v1/leads/import/", {"file": handle, "format": "ocds"}, format="multipart"
         )
-    assert response.status_code == 201 and Lead.objects.count() == 2
+    assert _job(agency, response)["status"] == "done" and Lead.objects.count() == 2
 
 
-def test_api_upload_errors_are_400s_naming_the_place(client_for, agency_user):
+def test_api_upload_errors_name_the_place(client_for, agency_user):
     agency = client_for(agency_user)
     bad = csv_file(row(budget_max="ten", budget_currency="USD"))
-    response = agency.post("/api/v1/leads/import/", {"file": bad, "format": "csv"})
-    assert response.status_code == 400
-    assert response.json()["errors"] == {"row 2, column budget_max": ["not a number"]}
+    job = _job(agency, agency.post("/api/v1/leads/import/", {"file": bad, "format": "csv"}))
+    assert job["status"] == "failed"
+    assert job["result"]["errors"] == {"row 2, column budget_max": ["not a number"]}
+    assert not Lead.objects.exists()
     response = agency.post("/api/v1/leads/import/", {"format": "xls"})
+    assert response.status_code == 400
     assert set(response.json()["errors"]) == {"format", "file"}
 
 
@@ -236,12 +261,16 @@ def test_an_agency_cannot_overwrite_another_agencys_lead(client_for, agency_user
     from tests.factories import OrganisationFactory, UserFactory
 
     leads_import_csv(csv_file(row(id="mine")), actor=agency_user)
-    rival = UserFactory(organisation=OrganisationFactory(kind="agency"))
-    response = client_for(rival).post(
+    rival_user = UserFactory(organisation=OrganisationFactory(kind="agency"))
+    rival = client_for(rival_user)
+    response = rival.post(
         "/api/v1/leads/import/", {"file": csv_file(row(id="mine", city="X")), "format": "csv"}
     )
-    assert response.status_code == 400
-    assert "row 2, column id" in response.json()["errors"]
+    job = _job(rival, response)
+    assert job["status"] == "failed" and "row 2, column id" in job["result"]["errors"]
+    assert Lead.objects.get(exchange_id="mine").city == ""
+    # The job is the rival's own: the first agency cannot read it.
+    assert client_for(agency_user).get(response["Location"]).status_code == 404
 
 
 def test_api_template_download(client_for, agency_user):
@@ -265,11 +294,23 @@ def test_api_upload_exchange_leads_and_ocds_default_country(client_for, agency_u
     del package["releases"][0]["parties"][0]["address"]
     upload = io.BytesIO(json.dumps(package).encode())
     upload.name = "package.json"
-    refused = agency.post("/api/v1/leads/import/", {"file": upload, "format": "ocds"})
-    assert refused.status_code == 400 and "releases[0].buyer" in refused.json()["errors"]
+    refused = _job(agency, agency.post("/api/v1/leads/import/", {"file": upload, "format": "ocds"}))
+    assert refused["status"] == "failed" and "releases[0].buyer" in refused["result"]["errors"]
     upload.seek(0)
     response = agency.post(
         "/api/v1/leads/import/", {"file": upload, "format": "ocds", "default_country": "GB"}
     )
-    assert response.status_code == 201
+    assert _job(agency, response)["status"] == "done"
     assert Lead.objects.get(exchange_id="ocds-213czf-000-00001").country == "GB"
+
+
+def test_api_schema_documents_the_202_with_the_job_url():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    post = schema["paths"]["/api/v1/leads/import/"]["post"]
+    assert {"201", "202", "400"} <= set(post["responses"])
+    accepted = post["responses"]["202"]["content"]["application/json"]["schema"]["$ref"]
+    name = accepted.rsplit("/", 1)[1]
+    assert schema["components"]["schemas"][name]["properties"]["job"]["format"] == "uri"
+    assert "multipart/form-data" in post["requestBody"]["content"]

@@ -639,6 +639,18 @@ def test_agency_downloads_the_csv_template(web, agency_user):
     assert "attachment" in response["Content-Disposition"]
 
 
+def _run_jobs():
+    """Hand over the queued on-commit enqueues (the test never commits) and run every job."""
+    from django.db import connection
+
+    from jobs.worker import run_worker
+
+    while connection.run_on_commit:
+        _, callback, _ = connection.run_on_commit.pop(0)
+        callback()
+    run_worker(burst=True, interval=0)
+
+
 def test_agency_uploads_a_csv_of_leads(web, agency_user):
     data = CSV_HEADER + (
         "t-1,kotra,,VN,Hue,Hue city,Smart parking guidance,,Parking sensors,,mobility,"
@@ -646,26 +658,30 @@ def test_agency_uploads_a_csv_of_leads(web, agency_user):
         "t-2,adb,,PH,Cebu,,Flood warning sensors,,,,water,,,,,\n"
     )
     upload = SimpleUploadedFile("leads.csv", data.encode(), "text/csv")
-    response = web(agency_user).post(
-        reverse("matching:agency-upload"), {"format": "csv", "file": upload}
-    )
-    assert response.status_code == 200
+    client = web(agency_user)
+    response = client.post(reverse("matching:agency-upload"), {"format": "csv", "file": upload})
+    assert response.status_code == 302 and re.search(r"/jobs/\d+/$", response["Location"])
+    assert not Lead.objects.exists()  # the import runs as a job, not in the request
+    _run_jobs()
+    page = _text(client.get(response["Location"]))
+    assert "Import report" in page and "2 new and 0 updated leads" in page
     assert set(Lead.objects.values_list("exchange_id", flat=True)) == {"t-1", "t-2"}
     assert all(lead.organisation == agency_user.organisation for lead in Lead.objects.all())
-    page = _text(response)
-    assert "Import report" in page
+    page = _text(client.get(reverse("matching:agency")))
     assert "Smart parking guidance" in page and "Flood warning sensors" in page
+    assert "leads.csv" in page  # the recent imports list links the job
 
 
 def test_a_wrong_csv_imports_nothing_and_the_report_names_the_cell(web, agency_user):
     data = CSV_HEADER + "t-1,kotra,,VN,Hue,,Parking,,,,mobility,lots,USD,,,2030-13-01\n"
     upload = SimpleUploadedFile("leads.csv", data.encode(), "text/csv")
-    response = web(agency_user).post(
-        reverse("matching:agency-upload"), {"format": "csv", "file": upload}
-    )
-    assert response.status_code == 400
-    page = _text(response)
+    client = web(agency_user)
+    response = client.post(reverse("matching:agency-upload"), {"format": "csv", "file": upload})
+    assert response.status_code == 302
+    _run_jobs()
+    page = _text(client.get(response["Location"]))
     assert "row 2, column budget_max" in page and "row 2, column deadline" in page
+    assert "Nothing was imported" in page
     assert not Lead.objects.exists()
 
 
@@ -877,15 +893,18 @@ def test_agency_uploads_an_ocds_release_package_with_a_default_country(web, agen
     client = web(agency_user)
     upload = SimpleUploadedFile("tenders.json", package.encode(), "application/json")
     response = client.post(reverse("matching:agency-upload"), {"format": "ocds", "file": upload})
-    assert response.status_code == 400
-    assert "no country" in _text(response)
+    assert response.status_code == 302
+    _run_jobs()
+    assert "no country" in _text(client.get(response["Location"]))
     assert not Lead.objects.exists()
     upload = SimpleUploadedFile("tenders.json", package.encode(), "application/json")
     response = client.post(
         reverse("matching:agency-upload"),
         {"format": "ocds", "file": upload, "default_country": "vn"},
     )
-    assert response.status_code == 200
+    assert response.status_code == 302
+    _run_jobs()
+    assert "1 new and 0 updated leads" in _text(client.get(response["Location"]))
     lead = Lead.objects.get(exchange_id="ocds-xyz-0001")
     assert lead.country == "VN" and lead.organisation == agency_user.organisation
 
