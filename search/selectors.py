@@ -26,13 +26,14 @@ HIT_FIELDS = (
 
 def solutions_in_order(solution_ids: list[int]) -> list[Solution]:
     """Published solutions for ``solution_ids``, in that order; ids gone from the DB are skipped."""
-    by_id = (
-        Solution.objects.published()
-        .select_related("vendor")
-        .only(*HIT_FIELDS)
-        .in_bulk(solution_ids)
-    )
-    return [by_id[i] for i in solution_ids if i in by_id]
+    # By primary key, then the status in Python: filtering on status in SQL let SQLite (without
+    # planner statistics) walk the whole status index instead of fetching ten rows.
+    by_id = Solution.objects.select_related("vendor").only(*HIT_FIELDS).in_bulk(solution_ids)
+    return [
+        by_id[i]
+        for i in solution_ids
+        if i in by_id and by_id[i].status == Solution.Status.PUBLISHED
+    ]
 
 
 def solution_search(*, query: SearchQuery) -> tuple[SearchResult, list[Solution]]:

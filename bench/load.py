@@ -1,0 +1,453 @@
+"""Load benchmark: the production server (as ``make serve`` runs it) under a realistic mix.
+
+usage: python bench/load.py [--docs 10000] [--seconds 20] [--concurrency 32] [--ceiling]
+                            [--database-url URL] [--analyze] [--keep]
+
+Prepares a throw-away installation (temp VAR_DIR, SQLite unless --database-url, temp index and
+media), fills it with ``--docs`` generated bilingual published solutions (bench/search.py's
+generator), the demo users (load_demo), a few published needs with matches and a few vendor
+drafts, builds the index, then starts gunicorn with config/gunicorn.py (3 workers, DEBUG off,
+a generated SECRET_KEY, SECURE_SSL_REDIRECT off since it is plain http) and a job worker on a
+free 127.0.0.1 port. A thread-pool client (http.client, keep-alive) drives it for ``--seconds``
+with a mix of search (two words + two filters), suggest, solution pages (HTML), a need's match
+list (token API) and vendor PATCHes of their own drafts with If-Match, and prints requests/s,
+p50/p99 and errors per kind and overall. With --ceiling it also drives the product's search
+alone, then ../shared/bench/serve_ceiling.py (raw tantivy behind one DRF view) with the same
+client and concurrency, and prints the product's search figures as ratios of the ceiling's.
+Throttle rates are raised for the run: every request comes from 127.0.0.1.
+Everything listens on 127.0.0.1 only; every process started is stopped on exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+SHARED_BENCH = BASE_DIR.parent / "shared" / "bench"
+sys.path.insert(0, str(BASE_DIR))
+
+from bench.search import CATEGORIES, EN_V, KO_V, en_words, generate, ko_words  # noqa: E402
+
+# Share of each kind of request in the mix (weights, not percentages).
+MIX = {"search": 40, "suggest": 20, "solution page": 25, "need matches": 10, "vendor patch": 5}
+NEEDS = 5
+DRAFTS = 8
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_env(tmp: Path, database_url: str | None) -> dict[str, str]:
+    """The environment of ``make serve`` for a throw-away installation under ``tmp``."""
+    env = dict(os.environ)
+    env.pop("ELASTICSEARCH_URL", None)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings.base",
+            "DATABASE_URL": database_url or f"sqlite:///{tmp / 'var' / 'db.sqlite3'}",
+            "VAR_DIR": str(tmp / "var"),
+            "STATIC_ROOT": str(tmp / "static"),
+            "MEDIA_ROOT": str(tmp / "media"),
+            "SEARCH_INDEX_DIR": str(tmp / "index"),
+            "SEARCH_BACKEND": "search.backends.tantivy.TantivyBackend",
+            "DEBUG": "false",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "SECURE_SSL_REDIRECT": "false",
+            "SECURE_HSTS_PRELOAD": "true",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "THROTTLE_ANON": "100000000/minute",
+            "THROTTLE_USER": "100000000/minute",
+            "LOG_LEVEL": "WARNING",
+            "WEB_CONCURRENCY": "3",
+        }
+    )
+    return env
+
+
+def prepare(n: int, env: dict[str, str], analyze: bool = False) -> dict:
+    """Fill the installation; returns ids and tokens the client needs."""
+    os.environ.update(env)
+    for sub in ("var", "static", "media", "index"):
+        Path(env["VAR_DIR"]).parent.joinpath(sub).mkdir(parents=True, exist_ok=True)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connections
+    from rest_framework.authtoken.models import Token
+
+    from catalogue.models import Solution, User
+    from catalogue.services.solutions import solution_create
+    from matching.models import Need
+    from matching.services import need_create, need_publish
+    from search import indexing
+
+    call_command("migrate", verbosity=0, interactive=False)
+    rng = random.Random(7)
+    t = time.perf_counter()
+    generate(n, rng)
+    print(f"generated {n} solutions in {time.perf_counter() - t:.1f} s", flush=True)
+    call_command("load_demo", stdout=open(os.devnull, "w"))
+    t = time.perf_counter()
+    count = indexing.rebuild()
+    print(f"indexed {count} solutions in {time.perf_counter() - t:.1f} s", flush=True)
+    buyer = User.objects.get(email="county@demo.example")
+    vendor = User.objects.get(email="vendor@demo.example")
+    t = time.perf_counter()
+    for i in range(NEEDS):
+        need = need_create(
+            user=buyer,
+            data={
+                "title_en": en_words(rng, 5),
+                "title_ko": ko_words(rng, 4),
+                "description_en": en_words(rng, 40),
+                "description_ko": ko_words(rng, 30),
+                "category": CATEGORIES[i % len(CATEGORIES)],
+            },
+        )
+        need_publish(user=buyer, need=need)
+    print(f"published and matched {NEEDS} needs in {time.perf_counter() - t:.1f} s", flush=True)
+    drafts = [
+        solution_create(
+            user=vendor,
+            data={
+                "name_en": f"Load draft {i}",
+                "name_ko": f"부하 초안 {i}",
+                "summary_en": en_words(rng, 12),
+                "category": rng.choice(CATEGORIES),
+            },
+        )
+        for i in range(DRAFTS)
+    ]
+    call_command("collectstatic", interactive=False, verbosity=0)
+    if analyze:
+        # Planner statistics: without them SQLite reads a search page's 10 solutions through
+        # the status index (every published row) instead of by primary key.
+        with connections["default"].cursor() as cursor:
+            cursor.execute("ANALYZE")
+    info = {
+        "solutions": list(
+            Solution.objects.filter(status="published").values_list("pk", flat=True)[:5000]
+        ),
+        "needs": list(
+            Need.objects.filter(organisation=buyer.organisation).values_list("pk", flat=True)
+        ),
+        "drafts": {d.pk: d.version for d in drafts},
+        "buyer_token": Token.objects.get_or_create(user=buyer)[0].key,
+        "vendor_token": Token.objects.get_or_create(user=vendor)[0].key,
+    }
+    connections.close_all()
+    return info
+
+
+def start(cmd: list[str], env: dict[str, str], log: Path, cwd: Path = BASE_DIR):
+    """A child process in its own process group, output to ``log``."""
+    return subprocess.Popen(
+        cmd,
+        env=env,
+        cwd=cwd,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Stop a child's whole process group: TERM, then KILL after 10 s."""
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    except ProcessLookupError:
+        pass
+
+
+def wait_ready(port: int, path: str, proc: subprocess.Popen, log: Path, seconds=60) -> None:
+    """Poll until ``path`` answers 200 or fail with the server's log."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            break
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", path)
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    sys.exit(f"server on port {port} did not come up; log:\n{log.read_text()[-3000:]}")
+
+
+class Mix:
+    """Builds the next request of each kind; keeps the drafts' versions for If-Match."""
+
+    def __init__(self, info: dict, rng: random.Random):
+        self.info = info
+        self.rng = rng
+        self.lock = threading.Lock()
+        self.free_drafts = list(info["drafts"].items())
+
+    def pick(self, kinds):
+        with self.lock:
+            return self.rng.choices(list(kinds), weights=[MIX[k] for k in kinds])[0]
+
+    def request(self, kind: str):
+        """(method, path, headers, body, on_response) for one request of this kind."""
+        rng = self.rng
+        with self.lock:
+            if kind == "search":
+                q = urllib.parse.quote(f"{rng.choice(EN_V[10:400])} {rng.choice(KO_V[10:400])}")
+                return "GET", f"/api/v1/search/solutions/?q={q}&tier=county&price_max=500000000"
+            if kind == "suggest":
+                return "GET", f"/api/v1/search/suggest/?q={rng.choice(EN_V[:400])[:3]}"
+            if kind == "solution page":
+                return "GET", f"/solutions/{rng.choice(self.info['solutions'])}/"
+            if kind == "need matches":
+                return "GET", f"/api/v1/needs/{rng.choice(self.info['needs'])}/matches/"
+            if kind == "vendor patch":
+                if not self.free_drafts:
+                    return None
+                return "PATCH", self.free_drafts.pop(rng.randrange(len(self.free_drafts)))
+        raise ValueError(kind)
+
+    def headers(self, kind: str) -> dict[str, str]:
+        token = {"need matches": "buyer_token", "vendor patch": "vendor_token"}.get(kind)
+        return {"Authorization": f"Token {self.info[token]}"} if token else {}
+
+
+def drive(port: int, seconds: float, concurrency: int, kinds, mix: Mix) -> tuple[dict, float]:
+    """Run ``concurrency`` keep-alive clients for ``seconds``; returns per-kind samples."""
+    stats = {k: {"ms": [], "errors": 0, "codes": {}} for k in kinds}
+    stats_lock = threading.Lock()
+    end = time.monotonic() + seconds
+
+    def record(kind, ms, code):
+        with stats_lock:
+            st = stats[kind]
+            ok = code is not None and 200 <= code < 300
+            if ok:
+                st["ms"].append(ms)
+            else:
+                st["errors"] += 1
+                st["codes"][code] = st["codes"].get(code, 0) + 1
+
+    def client():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while time.monotonic() < end:
+            kind = mix.pick(kinds)
+            req = mix.request(kind)
+            if req is None:
+                kind, req = "search", mix.request("search")
+            method, target = req
+            headers = mix.headers(kind)
+            body = None
+            draft = None
+            if method == "PATCH":
+                draft = target
+                target = f"/api/v1/solutions/{draft[0]}/"
+                headers |= {"If-Match": f'"{draft[1]}"', "Content-Type": "application/json"}
+                body = json.dumps({"summary_en": en_words(random.Random(), 12)})
+            code = None
+            t = time.perf_counter()
+            try:
+                conn.request(method, target, body=body, headers=headers)
+                resp = conn.getresponse()
+                resp.read()
+                code = resp.status
+                if resp.getheader("Connection", "").lower() == "close":
+                    conn.close()
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            ms = (time.perf_counter() - t) * 1000
+            if draft is not None:
+                version = draft[1]
+                if code == 200:
+                    version = int(resp.getheader("ETag", f'"{version}"').strip('"'))
+                with mix.lock:
+                    mix.free_drafts.append((draft[0], version))
+            record(kind, ms, code)
+        conn.close()
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(concurrency) as pool:
+        for f in [pool.submit(client) for _ in range(concurrency)]:
+            f.result()
+    return stats, time.monotonic() - started
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * p))]
+
+
+def summarise(stats: dict, elapsed: float) -> dict:
+    """Per-kind and overall requests/s, p50, p99, errors."""
+    rows = {}
+    everything, errors = [], 0
+    for kind, st in stats.items():
+        rows[kind] = (
+            (len(st["ms"]) + st["errors"]) / elapsed,
+            pct(st["ms"], 0.50),
+            pct(st["ms"], 0.99),
+            st["errors"],
+            st["codes"],
+        )
+        everything += st["ms"]
+        errors += st["errors"]
+    total = (len(everything) + errors) / elapsed
+    rows["overall"] = (total, pct(everything, 0.50), pct(everything, 0.99), errors, {})
+    return rows
+
+
+def print_table(title: str, rows: dict) -> None:
+    print(f"\n{title}")
+    print(f"{'kind':16}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}  codes")
+    for kind, (rps, p50, p99, errs, codes) in rows.items():
+        codes = ", ".join(f"{c}x{n}" for c, n in sorted(codes.items(), key=str)) if codes else ""
+        print(f"{kind:16}{rps:9.1f}{p50:9.1f}{p99:9.1f}{errs:8d}  {codes}")
+
+
+def run_ceiling(n: int, tmp: Path, seconds: float, concurrency: int, procs: list) -> dict | None:
+    """Build the floor index, serve serve_ceiling.py with gunicorn -w 3, drive its /search."""
+    if not (SHARED_BENCH / "serve_ceiling.py").is_file():
+        print(f"no {SHARED_BENCH / 'serve_ceiling.py'}: ceiling skipped")
+        return None
+    index_dir = tmp / "floor-index"
+    t = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "tantivy_floor.py", "--docs", str(n), "--queries", "20",
+         "--dir", str(index_dir)],
+        cwd=SHARED_BENCH, check=True, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    print(f"built the ceiling's index ({n} docs) in {time.perf_counter() - t:.1f} s", flush=True)
+    port = free_port()
+    env = dict(os.environ, FLOOR_INDEX=str(index_dir))
+    log = tmp / "ceiling.log"
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    proc = start(
+        [gunicorn, "-w", "3", "-b", f"127.0.0.1:{port}", "--chdir", str(SHARED_BENCH),
+         "serve_ceiling:application"],
+        env, log, cwd=SHARED_BENCH,
+    )  # fmt: skip
+    procs.append(proc)
+    try:
+        wait_ready(port, "/plain", proc, log)
+        ceiling = _CeilingMix()
+        drive(port, 2, concurrency, ["search"], ceiling)  # warm up
+        stats, elapsed = drive(port, seconds, concurrency, ["search"], ceiling)
+        return summarise(stats, elapsed)
+    finally:
+        stop(proc)
+
+
+class _CeilingMix(Mix):
+    """The ceiling's server picks its own words: one path only."""
+
+    def __init__(self):
+        super().__init__({"drafts": {}}, random.Random())
+
+    def request(self, kind):
+        return "GET", "/search"
+
+    def headers(self, kind):
+        return {}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--docs", type=int, default=10_000)
+    ap.add_argument("--seconds", type=float, default=20)
+    ap.add_argument("--concurrency", type=int, default=32)
+    ap.add_argument("--ceiling", action="store_true", help="also measure serve_ceiling.py")
+    ap.add_argument("--database-url", help="an empty database to use instead of SQLite")
+    ap.add_argument("--analyze", action="store_true", help="run ANALYZE before the load")
+    ap.add_argument("--keep", action="store_true", help="keep the temp directory")
+    args = ap.parse_args()
+    # Ctrl-C and TERM both unwind through the finally below, which stops every child.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    tmp = Path(tempfile.mkdtemp(prefix="bench-load-"))
+    procs: list[subprocess.Popen] = []
+    try:
+        env = server_env(tmp, args.database_url)
+        info = prepare(args.docs, env, analyze=args.analyze)
+        port = free_port()
+        env["BIND"] = f"127.0.0.1:{port}"
+        log = tmp / "server.log"
+        bin_dir = Path(sys.executable).parent
+        worker = start([sys.executable, "manage.py", "jobs_worker"], env, tmp / "worker.log")
+        procs.append(worker)
+        server = start([str(bin_dir / "gunicorn"), "-c", "config/gunicorn.py"], env, log)
+        procs.append(server)
+        wait_ready(port, "/healthz", server, log)
+        mix = Mix(info, random.Random(11))
+        drive(port, 2, args.concurrency, list(MIX), mix)  # warm up every worker
+        print(
+            f"\ndriving 127.0.0.1:{port} for {args.seconds:g} s, {args.concurrency} clients, "
+            f"{args.docs} solutions, load average before: {os.getloadavg()[0]:.2f}",
+            flush=True,
+        )
+        rows = summarise(*drive(port, args.seconds, args.concurrency, list(MIX), mix))
+        print_table(f"mixed load ({args.seconds:g} s)", rows)
+        print(f"load average after: {os.getloadavg()}")
+        if args.ceiling:
+            alone = summarise(*drive(port, args.seconds, args.concurrency, ["search"], mix))
+            print_table(f"product search alone ({args.seconds:g} s)", alone)
+            stop(server)
+            stop(worker)
+            ceiling = run_ceiling(args.docs, tmp, args.seconds, args.concurrency, procs)
+            if ceiling:
+                print_table(f"ceiling /search alone ({args.seconds:g} s)", ceiling)
+                c_rps, _, c_p99, _, _ = ceiling["search"]
+                print("\nproduct search as a ratio of the ceiling (target req/s >= 0.70, "
+                      "p99 <= 1.50, 0 errors):")  # fmt: skip
+                for label, r in (("alone", alone["search"]), ("in the mix", rows["search"])):
+                    print(
+                        f"  {label:11} req/s {r[0] / c_rps:5.2f}   p99 {r[2] / c_p99:5.2f}"
+                        f"   errors {r[3]}"
+                    )
+                print(f"load average after: {os.getloadavg()}")
+        errors_log = [
+            line for line in log.read_text(errors="replace").splitlines() if '"ERROR"' in line
+        ]
+        if errors_log:
+            print(f"\nserver logged {len(errors_log)} errors; first: {errors_log[0][:500]}")
+    finally:
+        for proc in reversed(procs):
+            stop(proc)
+        if args.keep:
+            print(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
