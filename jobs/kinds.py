@@ -142,6 +142,10 @@ def _leads_csv(job: Job, progress: Progress) -> dict:
     return _import_then_match(job, progress, "matching.imports.leads_import_csv")
 
 
+def _leads_exchange(job: Job, progress: Progress) -> dict:
+    return _import_then_match(job, progress, "matching.imports.leads_import_exchange")
+
+
 def _leads_ocds(job: Job, progress: Progress) -> dict:
     extra = {}
     if job.params.get("default_country"):
@@ -218,6 +222,12 @@ KINDS: dict[str, JobKind] = {
             _leads_ocds,
             needs_file=True,
             wraps="matching.imports.leads_import_ocds",
+        ),
+        JobKind(
+            Job.Kind.LEADS_EXCHANGE_IMPORT,
+            _leads_exchange,
+            needs_file=True,
+            wraps="matching.imports.leads_import_exchange",
         ),
         JobKind(Job.Kind.SEARCH_REBUILD, _search_rebuild, operator_only=True),
         JobKind(Job.Kind.SEARCH_REPAIR, _search_repair, operator_only=True),

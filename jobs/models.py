@@ -14,6 +14,7 @@ class Job(models.Model):
         EXCHANGE_IMPORT = "exchange_import", _("Exchange document import")
         LEADS_CSV_IMPORT = "leads_csv_import", _("Lead import (CSV)")
         LEADS_OCDS_IMPORT = "leads_ocds_import", _("Lead import (OCDS)")
+        LEADS_EXCHANGE_IMPORT = "leads_exchange_import", _("Lead import (exchange JSON)")
         SEARCH_REBUILD = "search_rebuild", _("Search index rebuild")
         SEARCH_REPAIR = "search_repair", _("Search index repair")
         MATCH_ALL = "match_all", _("Batch matching")

@@ -584,7 +584,9 @@ def leads_import_ocds(
     return report
 
 
-def leads_import_exchange(file, *, actor, progress: Progress = None) -> ImportReport:
+def leads_import_exchange(
+    file, *, actor, progress: Progress = None, match: bool = True
+) -> ImportReport:
     """Import the ``leads`` of a smartcity-exchange/1 document; nothing is written on errors."""
     import json
 
@@ -616,7 +618,8 @@ def leads_import_exchange(file, *, actor, progress: Progress = None) -> ImportRe
             leads.filter(organisation__isnull=True).update(organisation=organisation)
         report.lead_ids = list(leads.values_list("id", flat=True))
         lead_ids = list(report.lead_ids)
-        transaction.on_commit(lambda: _match_later(lead_ids))
+        if match:
+            transaction.on_commit(lambda: _match_later(lead_ids))
     if progress:
         progress(len(items), len(items))
     return report

@@ -303,50 +303,37 @@ def agency_home(request: HttpRequest) -> HttpResponse:
     return _agency_page(request)
 
 
-JOB_KINDS = {"csv": "leads_csv_import", "ocds": "leads_ocds_import"}
+JOB_KINDS = {
+    "csv": "leads_csv_import",
+    "ocds": "leads_ocds_import",
+    "exchange": "leads_exchange_import",
+}
 
 
 @role_required(Organisation.Kind.AGENCY)
 @require_POST
 def agency_upload(request: HttpRequest) -> HttpResponse:
-    """Start an import job for a CSV or OCDS file (then its page shows the progress).
-
-    A smartcity-exchange/1 document is imported at once: there is no job kind for it yet.
-    """
+    """Start an import job for the file (then its page shows the progress)."""
     from jobs.services import job_create
 
     form = LeadUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return _agency_page(request, form=form, status=400)
     fmt = form.cleaned_data["format"]
-    if fmt in JOB_KINDS:
-        params = {}
-        if fmt == "ocds" and form.cleaned_data["default_country"]:
-            params["default_country"] = form.cleaned_data["default_country"]
-        try:
-            job = job_create(
-                kind=JOB_KINDS[fmt],
-                actor=request.user,
-                upload=form.cleaned_data["file"],
-                params=params,
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-            return _agency_page(request, form=form, status=400)
-        return redirect("job", job_id=job.pk)
+    params = {}
+    if fmt == "ocds" and form.cleaned_data["default_country"]:
+        params["default_country"] = form.cleaned_data["default_country"]
     try:
-        report = imports.IMPORTERS[fmt](form.cleaned_data["file"], actor=request.user)
-    except imports.LeadImportInvalid as error:
-        return _agency_page(request, form=form, report=error.report, status=400)
-    except PermissionDenied as error:
-        form.add_error(None, str(error))
-        return _agency_page(request, form=form, status=403)
-    messages.success(
-        request,
-        _("Imported: %(created)d new and %(updated)d updated leads.")
-        % {"created": report.created, "updated": report.updated},
-    )
-    return _agency_page(request, report=report)
+        job = job_create(
+            kind=JOB_KINDS[fmt],
+            actor=request.user,
+            upload=form.cleaned_data["file"],
+            params=params,
+        )
+    except ValidationError as error:
+        apply_service_errors(form, error)
+        return _agency_page(request, form=form, status=400)
+    return redirect("job", job_id=job.pk)
 
 
 @role_required(Organisation.Kind.AGENCY)

@@ -160,16 +160,20 @@ class MatchStatusView(APIView):
         )
 
 
-LEAD_IMPORT_JOBS = {"csv": "leads_csv_import", "ocds": "leads_ocds_import"}
+LEAD_IMPORT_JOBS = {
+    "csv": "leads_csv_import",
+    "ocds": "leads_ocds_import",
+    "exchange": "leads_exchange_import",
+}
 
 
 class LeadImportView(APIView):
     """Upload leads (multipart ``file`` + ``format`` exchange|csv|ocds); all or nothing.
 
-    CSV and OCDS files are imported, then matched, by a job: the answer is 202 with the job's
-    URL (``Location`` and ``{"job": url}``), whose result holds the report or the errors by
-    row and column. For OCDS, ``default_country`` (ISO alpha-2) is used when a buyer's
-    country is unknown. Exchange documents are imported at once (201 with the report).
+    Files are imported, then matched, by a job: the answer is 202 with the job's URL
+    (``Location`` and ``{"job": url}``), whose result holds the report or the errors by row
+    and column (CSV) or JSON path (OCDS, exchange). For OCDS, ``default_country`` (ISO
+    alpha-2) is used when a buyer's country is unknown.
     """
 
     permission_classes = [IsAuthenticated]
@@ -189,10 +193,7 @@ class LeadImportView(APIView):
         },
         responses={
             202: inline_serializer("LeadImportAccepted", {"job": serializers.URLField()}),
-            201: OpenApiResponse(
-                description="format=exchange: imported at once; the import report"
-            ),
-            400: OpenApiResponse(description="errors by field (exchange: by JSON path)"),
+            400: OpenApiResponse(description="errors by field (format, file)"),
         },
     )
     def post(self, request):
@@ -210,28 +211,20 @@ class LeadImportView(APIView):
         extra = {}
         if fmt == "ocds" and request.data.get("default_country"):
             extra["default_country"] = str(request.data["default_country"])[:2].upper()
-        if fmt in LEAD_IMPORT_JOBS:
-            # Refuse non-agencies now rather than in a job that can only fail.
-            _call(imports._check_actor, actor=request.user)
-            try:
-                job = _call(
-                    job_create,
-                    kind=LEAD_IMPORT_JOBS[fmt],
-                    actor=request.user,
-                    upload=upload,
-                    params=extra,
-                )
-            except DjangoValidationError as exc:
-                raise ValidationError(exc.message_dict)
-            url = request.build_absolute_uri(reverse("job-detail", args=[job.pk]))
-            return Response(
-                {"job": url}, status=status.HTTP_202_ACCEPTED, headers={"Location": url}
-            )
+        # Refuse non-agencies now rather than in a job that can only fail.
+        _call(imports._check_actor, actor=request.user)
         try:
-            report = _call(imports.IMPORTERS[fmt], file=upload, actor=request.user, **extra)
-        except imports.LeadImportInvalid as exc:
-            raise ValidationError(exc.report.error_dict())
-        return Response(report.as_dict(), status=status.HTTP_201_CREATED)
+            job = _call(
+                job_create,
+                kind=LEAD_IMPORT_JOBS[fmt],
+                actor=request.user,
+                upload=upload,
+                params=extra,
+            )
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict)
+        url = request.build_absolute_uri(reverse("job-detail", args=[job.pk]))
+        return Response({"job": url}, status=status.HTTP_202_ACCEPTED, headers={"Location": url})
 
 
 class LeadImportTemplateView(APIView):

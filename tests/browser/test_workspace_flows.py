@@ -211,8 +211,11 @@ def test_agency_uploads_a_csv_of_leads_and_exports_a_shortlist(
     upload.write_text("\n".join(rows) + "\n", encoding="utf-8")
 
     # A broken file first: the upload becomes a job; run it here (the in-memory test database
-    # cannot be shared with a worker process), and the job page, polling the API, shows the
-    # errors by itself: nothing is imported and the report names the cell.
+    # cannot be shared with a worker process). While it runs, the page is sent away: the page's
+    # polling and this thread's writes would meet in the shared in-memory database, whose
+    # table locks fail at once ("database table is locked") where a real SQLite file waits.
+    # Back on the job page, it shows the errors: nothing is imported and the report names the
+    # cell.
     broken = tmp_path / "broken.csv"
     broken.write_text(header + "\nweb-3,kotra,,VN,,,Title,,,,mobility,lots,USD,,,\n")
     page.select_option("#id_format", "csv")
@@ -221,7 +224,10 @@ def test_agency_uploads_a_csv_of_leads_and_exports_a_shortlist(
     page.wait_for_url(re.compile(r"/jobs/\d+/$"))
     assert page.locator("#job-progress").is_visible()
     check_a11y(page)
+    job_url = page.url
+    page.goto("about:blank")
     run_worker(burst=True, interval=0)
+    page.goto(job_url)
     page.locator("#job-error").wait_for(timeout=15000)
     assert "row 2, column budget_max" in page.locator("#job-error").inner_text()
     assert page.locator("#job-error form[action$='/retry/'] button").is_visible()
@@ -234,7 +240,10 @@ def test_agency_uploads_a_csv_of_leads_and_exports_a_shortlist(
     page.set_input_files("#id_file", str(upload))
     page.locator("form[action$='/upload/'] button").click()
     page.wait_for_url(re.compile(r"/jobs/\d+/$"))
+    job_url = page.url
+    page.goto("about:blank")
     run_worker(burst=True, interval=0)
+    page.goto(job_url)
     page.locator("#import-report").wait_for(timeout=15000)
     report = page.locator("#import-report").inner_text()
     assert "2 new and 0 updated leads" in report or "새 리드 2건, 갱신된 리드 0건" in report
