@@ -163,7 +163,13 @@ def _write(
                     exchange_id=exchange_id, defaults=fields
                 )
             else:
-                lead, created = Lead.objects.create(**fields), True
+                lead, created = _same_lead(fields), False
+                if lead is None:
+                    lead, created = Lead.objects.create(**fields), True
+                else:
+                    for name, value in fields.items():
+                        setattr(lead, name, value)
+                    lead.save()
             report.created += created
             report.updated += not created
             report.lead_ids.append(lead.pk)
@@ -172,6 +178,28 @@ def _write(
         if report.lead_ids and match:
             lead_ids = list(report.lead_ids)
             transaction.on_commit(lambda: _match_later(lead_ids))
+
+
+def _same_lead(fields: dict) -> Lead | None:
+    """The organisation's lead that an id-less row describes again, if any.
+
+    A row without an id is the same tender when it points at the same notice (source and URL),
+    or, with no URL, has the same buyer, country, titles and deadline. Importing a file twice,
+    or retrying a failed upload, then updates those leads instead of duplicating them.
+    """
+    same = Lead.objects.filter(organisation=fields["organisation"], exchange_id__isnull=True)
+    if fields.get("url"):
+        same = same.filter(source=fields.get("source", LeadSource.OTHER), url=fields["url"])
+    else:
+        same = same.filter(
+            url="",
+            country=fields.get("country", ""),
+            buyer=fields.get("buyer", ""),
+            title_ko=fields.get("title_ko", ""),
+            title_en=fields.get("title_en", ""),
+            deadline=fields.get("deadline"),
+        )
+    return same.order_by("id").first()
 
 
 def _match_later(lead_ids: list[int]) -> None:

@@ -11,6 +11,7 @@ import pytest
 from matching import imports
 from matching.imports import LeadImportInvalid, leads_import_csv, leads_import_ocds
 from matching.models import Lead
+from tests.factories import OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -47,6 +48,33 @@ def test_csv_reimport_by_id_updates(agency_user):
     )
     assert (report.created, report.updated) == (0, 1)
     assert Lead.objects.get(exchange_id="k-1").budget_max == 2500
+
+
+def test_csv_rows_without_an_id_are_not_duplicated_when_imported_again(agency_user):
+    """A retried upload or the same file sent twice updates the leads it created."""
+    other_agency_user = UserFactory(organisation=OrganisationFactory(kind="agency"))
+    by_url = row(url="https://example.org/notice/7", budget_max="100", budget_currency="USD")
+    by_content = row(title_en="Flood sensors", buyer="City of Hue", deadline="2027-05-01")
+    first = leads_import_csv(csv_file(by_url, by_content), actor=agency_user)
+    again = leads_import_csv(
+        csv_file(
+            row(url="https://example.org/notice/7", budget_max="900", budget_currency="USD"),
+            by_content,
+        ),
+        actor=agency_user,
+    )
+    assert (first.created, first.updated) == (2, 0)
+    assert (again.created, again.updated) == (0, 2)
+    assert sorted(again.lead_ids) == sorted(first.lead_ids)
+    assert Lead.objects.get(url="https://example.org/notice/7").budget_max == 900
+    changed = leads_import_csv(
+        csv_file(row(title_en="Flood sensors", buyer="City of Hue", deadline="2027-06-01")),
+        actor=agency_user,
+    )
+    assert changed.created == 1, "another deadline is another tender"
+    elsewhere = leads_import_csv(csv_file(by_content), actor=other_agency_user)
+    assert elsewhere.created == 1, "another agency's identical row is its own lead"
+    assert Lead.objects.count() == 4
 
 
 def test_csv_errors_name_row_and_column_and_import_nothing(agency_user):
