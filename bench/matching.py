@@ -9,6 +9,8 @@ bench/search.py, bulk_create), posts ``--needs`` published needs written like th
 prints p50/p95 (wall clock, and CPU time of the process, which a busy machine disturbs less)
 of (a) scoring one need (retrieval + profiles + scoring, nothing stored) and (b)
 ``need_match`` (the same plus storing matches), and (c) batch throughput of ``match_all``.
+As the in-run reference it also times (d) retrieval alone (the search engine's queries for the
+same needs: the floor under (a)) and prints the ratio of (a) to it.
 """
 
 from __future__ import annotations
@@ -116,6 +118,13 @@ def main() -> None:
         store_ms.append((time.perf_counter() - t) * 1000)
         store_cpu.append((time.process_time() - c) * 1000)
 
+    retrieve_ms, retrieve_cpu = [], []
+    for need in needs:  # the reference: the engine's part of (a), the same queries
+        t, c = time.perf_counter(), time.process_time()
+        services.retrieve(selectors.query_texts(need), category=need.category)
+        retrieve_ms.append((time.perf_counter() - t) * 1000)
+        retrieve_cpu.append((time.process_time() - c) * 1000)
+
     warm_ms, warm_cpu = [], []
     for need in needs:  # profiles now cached (until a solution changes)
         t, c = time.perf_counter(), time.process_time()
@@ -141,9 +150,17 @@ def main() -> None:
         ("need_match (+ store), CPU time", store_cpu),
         ("match one need, warm profile cache, wall", warm_ms),
         ("match one need, warm profile cache, CPU", warm_cpu),
+        ("reference: retrieval alone, wall", retrieve_ms),
+        ("reference: retrieval alone, CPU", retrieve_cpu),
     ):
         p50, p95 = percentiles(values)
         print(f"{label:<44}{p50:>10.1f}{p95:>10.1f}")
+    for label, ours, floor in (
+        ("match one need / retrieval alone, wall", score_ms, retrieve_ms),
+        ("match one need / retrieval alone, CPU", score_cpu, retrieve_cpu),
+    ):
+        print(f"{label:<44}{percentiles(ours)[0] / percentiles(floor)[0]:>10.2f}"
+              f"{percentiles(ours)[1] / percentiles(floor)[1]:>10.2f}")  # fmt: skip
     print(f"{'batch match_all (re-run, decisions kept)':<44}"
           f"{counts['needs'] / batch:>10.1f} needs/s")  # fmt: skip
 

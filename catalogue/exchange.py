@@ -24,6 +24,8 @@ from typing import IO, Any
 import jsonschema
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext, pgettext_lazy
 from simple_history.utils import bulk_create_with_history
 
 from .models import Certification, Kpi, Organisation, Pilot, ReviewEvent, Solution
@@ -71,13 +73,21 @@ class ExchangeInvalid(Exception):
 
     def __init__(self, errors: Iterable[ExchangeError]):
         self.errors = list(errors)
-        super().__init__(f"{len(self.errors)} problem(s) in the document")
+        count = len(self.errors)
+        super().__init__(
+            ngettext(
+                "%(count)s problem(s) in the document",
+                "%(count)s problem(s) in the document",
+                count,
+            )
+            % {"count": count}
+        )
 
     def lines(self, limit: int = ERROR_LISTING_CAP) -> list[str]:
         """The problems as text, the first ``limit`` of them and a count of the rest."""
         shown = [str(error) for error in self.errors[:limit]]
         if len(self.errors) > limit:
-            shown.append(f"… and {len(self.errors) - limit} more")
+            shown.append(_("… and %(count)s more") % {"count": len(self.errors) - limit})
         return shown
 
 
@@ -140,7 +150,8 @@ def load_document(path_or_file: str | os.PathLike | IO) -> dict:
         try:
             raw = Path(path_or_file).read_bytes()
         except OSError as exc:
-            raise ExchangeInvalid([ExchangeError("$", f"cannot read {path_or_file}: {exc}")])
+            message = _("cannot read %(file)s: %(error)s") % {"file": path_or_file, "error": exc}
+            raise ExchangeInvalid([ExchangeError("$", message)])
     else:
         raw = path_or_file.read()
     return parse_document(raw)
@@ -152,7 +163,7 @@ def parse_document(raw: bytes | str) -> dict:
         raw = _decode(raw)
     text = raw.removeprefix("\ufeff")
     if not text.strip():
-        raise _invalid("the file is empty")
+        raise _invalid(_("the file is empty"))
     duplicates: list[str] = []
 
     def pairs_hook(pairs):
@@ -163,31 +174,40 @@ def parse_document(raw: bytes | str) -> dict:
         return obj
 
     def reject_constant(name):
-        raise ValueError(f"{name} is not a JSON number")
+        raise ValueError(_("%(name)s is not a JSON number") % {"name": name})
 
     try:
         data = json.loads(text, object_pairs_hook=pairs_hook, parse_constant=reject_constant)
     except json.JSONDecodeError as exc:
         if exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string"):
             raise _invalid(
-                f"the JSON ends too early (line {exc.lineno}, column {exc.colno}): "
-                "is the file truncated?"
+                _(
+                    "the JSON ends too early (line %(line)s, column %(column)s): "
+                    "is the file truncated?"
+                )
+                % {"line": exc.lineno, "column": exc.colno}
             )
-        raise _invalid(f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}")
+        raise _invalid(
+            _("not valid JSON: %(error)s at line %(line)s, column %(column)s")
+            % {"error": exc.msg, "line": exc.lineno, "column": exc.colno}
+        )
     except ValueError as exc:
-        raise _invalid(f"not valid JSON: {exc}")
+        raise _invalid(_("not valid JSON: %(error)s") % {"error": exc})
     if not isinstance(data, dict):
-        raise _invalid(f"the document must be a JSON object, not {_json_type(data)}")
+        raise _invalid(_not_an_object(data))
     if duplicates:
         raise ExchangeInvalid(
-            [ExchangeError("$", f"key {key!r} appears twice in one object") for key in duplicates]
+            [
+                ExchangeError("$", _("key %(key)r appears twice in one object") % {"key": key})
+                for key in duplicates
+            ]
         )
     return data
 
 
 def _decode(raw: bytes) -> str:
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise _invalid("the file is UTF-16; save it as UTF-8")
+        raise _invalid(_("the file is UTF-16; save it as UTF-8"))
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -196,17 +216,25 @@ def _decode(raw: bytes) -> str:
         hint = ""
         try:
             raw.decode("cp949")
-            hint = "; it looks like CP949/EUC-KR (Korean Windows), save it as UTF-8"
+            hint = _("; it looks like CP949/EUC-KR (Korean Windows), save it as UTF-8")
         except UnicodeDecodeError:
             pass
         raise _invalid(
-            f"not UTF-8: byte 0x{raw[exc.start]:02x} at line {line}, column {column} "
-            f"(offset {exc.start}){hint}"
+            _(
+                "not UTF-8: byte 0x%(byte)02x at line %(line)s, column %(column)s "
+                "(offset %(offset)s)"
+            )
+            % {"byte": raw[exc.start], "line": line, "column": column, "offset": exc.start}
+            + hint
         )
 
 
 def _invalid(message: str) -> ExchangeInvalid:
     return ExchangeInvalid([ExchangeError("$", message)])
+
+
+def _not_an_object(data: Any) -> str:
+    return _("the document must be a JSON object, not %(type)s") % {"type": _json_type(data)}
 
 
 # --- validation -----------------------------------------------------------------------------
@@ -217,7 +245,7 @@ Found = tuple[tuple, str]  # (path parts, message)
 def validate_document(data: Any) -> list[ExchangeError]:
     """Every problem in ``data`` (shape, vocabularies, references, dates, ranges, limits)."""
     if not isinstance(data, dict):
-        return [ExchangeError("$", f"the document must be a JSON object, not {_json_type(data)}")]
+        return [ExchangeError("$", _not_an_object(data))]
     found: list[Found] = list(_schema_problems(data))
     shapeless = {parts[0] for parts, _ in found if parts}
     found.extend(_content_problems(data))
@@ -248,27 +276,59 @@ def _parts_of(path: str) -> tuple:
 
 
 _TYPE_NAMES = {
-    "object": "an object {…}",
-    "array": "a list […]",
-    "string": "text",
-    "integer": "a whole number",
-    "number": "a number",
-    "boolean": "true or false",
+    "object": pgettext_lazy("JSON type", "an object {…}"),
+    "array": pgettext_lazy("JSON type", "a list […]"),
+    "string": pgettext_lazy("JSON type", "text"),
+    "integer": pgettext_lazy("JSON type", "a whole number"),
+    "number": pgettext_lazy("JSON type", "a number"),
+    "boolean": pgettext_lazy("JSON type", "true or false"),
     "null": "null",
 }
+# The schema's titles of its vocabularies and shapes, as people read them.
+_TITLES = {
+    "id": pgettext_lazy("exchange schema", "id"),
+    "bilingual text": pgettext_lazy("exchange schema", "bilingual text"),
+    "date (YYYY-MM-DD)": pgettext_lazy("exchange schema", "date (YYYY-MM-DD)"),
+    "web address (http:// or https://)": pgettext_lazy(
+        "exchange schema", "web address (http:// or https://)"
+    ),
+    "ISO 3166-1 alpha-2 country code": pgettext_lazy(
+        "exchange schema", "ISO 3166-1 alpha-2 country code"
+    ),
+    "ISO 4217 currency code": pgettext_lazy("exchange schema", "ISO 4217 currency code"),
+    "category": pgettext_lazy("exchange schema", "category"),
+    "certification type": pgettext_lazy("exchange schema", "certification type"),
+    "tier": pgettext_lazy("exchange schema", "tier"),
+    "vendor size": pgettext_lazy("exchange schema", "vendor size"),
+    "deployment": pgettext_lazy("exchange schema", "deployment"),
+    "pricing model": pgettext_lazy("exchange schema", "pricing model"),
+    "better": pgettext_lazy("exchange schema", "better"),
+    "financing": pgettext_lazy("exchange schema", "financing"),
+    "lead source": pgettext_lazy("exchange schema", "lead source"),
+    "language tag (BCP 47, e.g. ko, en, vi)": pgettext_lazy(
+        "exchange schema", "language tag (BCP 47, e.g. ko, en, vi)"
+    ),
+    "name (text or bilingual text)": pgettext_lazy(
+        "exchange schema", "name (text or bilingual text)"
+    ),
+}
+
+
+def _title(title: str) -> str:
+    return str(_TITLES.get(title, title))
 
 
 def _json_type(value: Any) -> str:
     if isinstance(value, bool):
-        return "true/false"
+        return pgettext("JSON type", "true/false")
     if isinstance(value, dict):
-        return "an object"
+        return pgettext("JSON type", "an object")
     if isinstance(value, list):
-        return "a list"
+        return pgettext("JSON type", "a list")
     if isinstance(value, str):
-        return "text"
+        return pgettext("JSON type", "text")
     if isinstance(value, int | float):
-        return "a number"
+        return pgettext("JSON type", "a number")
     return "null"
 
 
@@ -288,32 +348,78 @@ def _explain(error: jsonschema.ValidationError) -> Iterable[Found]:
     if kind == "required":
         for key in error.validator_value:
             if isinstance(value, dict) and key not in value:
-                yield parts + (key,), "missing (required)"
+                yield parts + (key,), _("missing (required)")
     elif kind == "additionalProperties":
         allowed = list(schema.get("properties", {}))
         for key in value:
             if key not in allowed:
-                yield parts + (key,), f"unknown key (allowed: {', '.join(allowed)})"
+                yield (
+                    parts + (key,),
+                    _("unknown key (allowed: %(keys)s)") % {"keys": ", ".join(allowed)},
+                )
     elif kind == "type":
         names = expected_type if isinstance(expected_type, list) else [expected_type]
-        wanted = " or ".join(_TYPE_NAMES.get(n, n) for n in names)
-        yield parts, f"must be {wanted}, not {_json_type(value)}"
+        wanted = _(" or ").join(str(_TYPE_NAMES.get(n, n)) for n in names)
+        yield (
+            parts,
+            _("must be %(wanted)s, not %(type)s")
+            % {
+                "wanted": wanted,
+                "type": _json_type(value),
+            },
+        )
     elif kind == "enum":
         options = schema["enum"]
-        listing = f" (one of: {', '.join(options)})" if len(options) <= 20 else ""
-        yield parts, f"not a known {title or 'value'}: {value!r}{listing}"
+        listing = (
+            _(" (one of: %(options)s)") % {"options": ", ".join(options)}
+            if len(options) <= 20
+            else ""
+        )
+        if title:
+            message = _("not a known %(title)s: %(value)r") % {
+                "title": _title(title),
+                "value": value,
+            }
+        else:
+            message = _("not a known value: %(value)r") % {"value": value}
+        yield parts, message + listing
     elif kind == "pattern":
-        yield parts, f"not a {title or 'valid value'}: {value!r}"
+        if title:
+            message = _("not a %(title)s: %(value)r") % {"title": _title(title), "value": value}
+        else:
+            message = _("not a valid value: %(value)r") % {"value": value}
+        yield parts, message
     elif kind == "const":
-        yield parts, f"must be {error.validator_value!r}, not {value!r}"
+        yield (
+            parts,
+            _("must be %(expected)r, not %(value)r")
+            % {
+                "expected": error.validator_value,
+                "value": value,
+            },
+        )
     elif kind in ("minLength", "minItems"):
-        yield parts, "must not be empty"
+        yield parts, _("must not be empty")
     elif kind == "minProperties":
-        yield parts, "needs at least one language: en or ko"
+        yield parts, _("needs at least one language: en or ko")
     elif kind == "minimum":
-        yield parts, f"must be at least {error.validator_value}, not {value!r}"
+        yield (
+            parts,
+            _("must be at least %(limit)s, not %(value)r")
+            % {
+                "limit": error.validator_value,
+                "value": value,
+            },
+        )
     elif kind == "maximum":
-        yield parts, f"must be at most {error.validator_value}, not {value!r}"
+        yield (
+            parts,
+            _("must be at most %(limit)s, not %(value)r")
+            % {
+                "limit": error.validator_value,
+                "value": value,
+            },
+        )
     elif kind == "anyOf":
         yield from _explain_any_of(error, parts, title)
     else:
@@ -333,9 +439,11 @@ def _explain_any_of(error, parts, title) -> Iterable[Found]:
         for sub in fitting[0]:
             yield from _explain(sub)
     else:
+        expected = _title(title) if title else _("one of the allowed forms")
         yield (
             parts,
-            f"must be {title or 'one of the allowed forms'}, not {_json_type(error.instance)}",
+            _("must be %(wanted)s, not %(type)s")
+            % {"wanted": expected, "type": _json_type(error.instance)},
         )
 
 
@@ -376,13 +484,21 @@ def _date_problems(item: dict, keys: Iterable[str], at: tuple) -> Iterable[Found
     for key in keys:
         value = item.get(key)
         if isinstance(value, str) and _DATE_SHAPE.fullmatch(value) and _date(value) is None:
-            yield at + (key,), f"not a date: {value!r} (no such day)"
+            yield at + (key,), _("not a date: %(value)r (no such day)") % {"value": value}
 
 
 def _order_problem(item: dict, first: str, last: str, at: tuple) -> Iterable[Found]:
     start, end = _date(item.get(first)), _date(item.get(last))
     if start and end and start > end:
-        yield at + (last,), f"{end.isoformat()} is before {first} ({start.isoformat()})"
+        yield (
+            at + (last,),
+            _("%(end)s is before %(first)s (%(start)s)")
+            % {
+                "end": end.isoformat(),
+                "first": first,
+                "start": start.isoformat(),
+            },
+        )
 
 
 def _length_problems(item: dict, kind: str, at: tuple) -> Iterable[Found]:
@@ -391,7 +507,8 @@ def _length_problems(item: dict, kind: str, at: tuple) -> Iterable[Found]:
         if isinstance(value, str) and len(value) > limit:
             yield (
                 at + tuple(dotted.split(".")),
-                (f"too long to store: {len(value)} characters, at most {limit}"),
+                _("too long to store: %(length)s characters, at most %(limit)s")
+                % {"length": len(value), "limit": limit},
             )
 
 
@@ -408,6 +525,14 @@ def _amount(value: Any) -> Decimal | None:
         return None
 
 
+def _too_large(value: Any) -> str:
+    return _("too large to store: %(value)r") % {"value": value}
+
+
+def _duplicated(key: str, first: str) -> str:
+    return _("duplicated id %(id)r (first at %(first)s)") % {"id": key, "first": first}
+
+
 def _content_problems(data: dict) -> Iterable[Found]:
     ids: dict[str, dict[str, int]] = {}
     for name in ("vendors", "solutions", "needs", "leads", "queries"):
@@ -417,7 +542,7 @@ def _content_problems(data: dict) -> Iterable[Found]:
             if isinstance(key, str):
                 first = seen.setdefault(key, i)
                 if first != i:
-                    yield (name, i, "id"), f"duplicated id {key!r} (first at {name}[{first}])"
+                    yield (name, i, "id"), _duplicated(key, f"{name}[{first}]")
         ids[name] = seen
 
     targets: dict[str, str] = {}
@@ -426,10 +551,8 @@ def _content_problems(data: dict) -> Iterable[Found]:
             if key in targets:
                 yield (
                     (name, i, "id"),
-                    (
-                        f"id {key!r} is also used at {targets[key]}; a judgement could not tell "
-                        "them apart"
-                    ),
+                    _("id %(id)r is also used at %(where)s; a judgement could not tell them apart")
+                    % {"id": key, "where": targets[key]},
                 )
             else:
                 targets[key] = f"{name}[{i}]"
@@ -453,10 +576,8 @@ def _vendor_problems(data: dict, vendor_ids: dict[str, int]) -> Iterable[Found]:
         if isinstance(item.get("id"), str) and item["id"] in taken:
             yield (
                 ("vendors", i, "id"),
-                (
-                    f"{item['id']!r} already names an organisation that is not a vendor "
-                    f"({taken[item['id']]})"
-                ),
+                _("%(id)r already names an organisation that is not a vendor (%(kind)s)")
+                % {"id": item["id"], "kind": taken[item["id"]]},
             )
 
 
@@ -476,7 +597,8 @@ def _solution_problems(data: dict, vendor_ids: set[str]) -> Iterable[Found]:
         if isinstance(vendor, str) and vendor not in vendor_ids and vendor not in known:
             yield (
                 at + ("vendor",),
-                (f"unknown vendor {vendor!r}: not in this file's vendors nor in the catalogue"),
+                _("unknown vendor %(vendor)r: not in this file's vendors nor in the catalogue")
+                % {"vendor": vendor},
             )
         yield from _length_problems(item, "solutions", at)
         price = item.get("price")
@@ -486,12 +608,22 @@ def _solution_problems(data: dict, vendor_ids: set[str]) -> Iterable[Found]:
                 if amount is None:
                     continue
                 if amount.as_tuple().exponent < -2:  # type: ignore[operator]
-                    yield at + ("price", key), f"more than 2 decimal places: {price[key]!r}"
+                    yield (
+                        at + ("price", key),
+                        _("more than 2 decimal places: %(value)r") % {"value": price[key]},
+                    )
                 elif amount >= Decimal(10) ** _PRICE_INTEGER_DIGITS:
-                    yield at + ("price", key), f"too large to store: {price[key]!r}"
+                    yield at + ("price", key), _too_large(price[key])
             low, high = _amount(price.get("min")), _amount(price.get("max"))
             if low is not None and high is not None and low > high:
-                yield at + ("price", "max"), f"{price['max']!r} is less than min ({price['min']!r})"
+                yield (
+                    at + ("price", "max"),
+                    _("%(max)r is less than min (%(min)r)")
+                    % {
+                        "max": price["max"],
+                        "min": price["min"],
+                    },
+                )
         for c, cert in _children(item, "certifications"):
             cat = at + ("certifications", c)
             yield from _length_problems(cert, "certifications", cat)
@@ -504,7 +636,7 @@ def _solution_problems(data: dict, vendor_ids: set[str]) -> Iterable[Found]:
             yield from _order_problem(pilot, "start", "end", pat)
             population = pilot.get("population")
             if _is_number(population) and population > _MAX_POSITIVE_INT:
-                yield pat + ("population",), f"too large to store: {population!r}"
+                yield pat + ("population",), _too_large(population)
             for k, kpi in _children(pilot, "kpis"):
                 kat = pat + ("kpis", k)
                 yield from _length_problems(kpi, "kpis", kat)
@@ -514,13 +646,13 @@ def _solution_problems(data: dict, vendor_ids: set[str]) -> Iterable[Found]:
                         # The spec lets these be absent, but a stored KPI is baseline -> result.
                         yield (
                             kat + (key,),
-                            (
+                            _(
                                 "missing: this catalogue stores a KPI only with both baseline "
                                 "and result"
                             ),
                         )
                     elif _is_number(value) and not math.isfinite(float(value)):
-                        yield kat + (key,), f"too large to store: {value!r}"
+                        yield kat + (key,), _too_large(value)
 
 
 def _judgement_problems(data: dict, targets: dict[str, str], solution_ids: set[str]):
@@ -546,17 +678,21 @@ def _judgement_problems(data: dict, targets: dict[str, str], solution_ids: set[s
         at = ("judgements", i)
         target, solution = judgement.get("for"), judgement.get("solution")
         if isinstance(target, str) and target not in targets and target not in stored_targets:
-            yield at + ("for",), f"unknown need, lead or query {target!r}"
+            yield at + ("for",), _("unknown need, lead or query %(id)r") % {"id": target}
         if (
             isinstance(solution, str)
             and solution not in solution_ids
             and solution not in stored_solutions
         ):
-            yield at + ("solution",), f"unknown solution {solution!r}"
+            yield at + ("solution",), _("unknown solution %(id)r") % {"id": solution}
         if isinstance(target, str) and isinstance(solution, str):
             first = pairs.setdefault((target, solution), i)
             if first != i:
-                yield at, f"judges {solution!r} for {target!r} again (first at judgements[{first}])"
+                yield (
+                    at,
+                    _("judges %(solution)r for %(target)r again (first at judgements[%(first)s])")
+                    % {"solution": solution, "target": target, "first": first},
+                )
 
 
 # --- import ---------------------------------------------------------------------------------
@@ -577,14 +713,18 @@ class ImportReport:
         out = []
         for name in SECTIONS:
             if name in self.not_stored:
-                out.append(f"{name}: {self.not_stored[name]} validated, not stored")
-            elif name in self.created or name in self.updated:
-                line = (
-                    f"{name}: {self.created.get(name, 0)} created, "
-                    f"{self.updated.get(name, 0)} updated"
+                out.append(
+                    _("%(section)s: %(count)s validated, not stored")
+                    % {"section": name, "count": self.not_stored[name]}
                 )
+            elif name in self.created or name in self.updated:
+                line = _("%(section)s: %(created)s created, %(updated)s updated") % {
+                    "section": name,
+                    "created": self.created.get(name, 0),
+                    "updated": self.updated.get(name, 0),
+                }
                 if name in self.unchanged:
-                    line += f", {self.unchanged[name]} unchanged"
+                    line += _(", %(count)s unchanged") % {"count": self.unchanged[name]}
                 out.append(line)
         return out
 

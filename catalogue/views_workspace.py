@@ -398,6 +398,8 @@ def _verify(request, obj, verify: Callable, key: str, solution: Solution) -> Htt
             verify(decision=form.cleaned_data["decision"], note=form.cleaned_data["note"])
         except ValidationError as error:
             apply_service_errors(form, error)
+        except ServiceConflict as error:
+            form.add_error(None, error.message)
         else:
             messages.success(request, _("Your decision is recorded."))
             return redirect("catalogue:review-solution", solution_id=solution.pk)

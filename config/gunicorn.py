@@ -5,14 +5,20 @@ import os
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", min(4, multiprocessing.cpu_count() * 2 + 1)))
-threads = int(os.environ.get("WEB_THREADS", "2"))
-worker_class = "gthread"
+# Sync workers, one request at a time each, behind the TLS proxy that buffers slow clients: a
+# worker takes a connection only when it is free, so the kernel's accept queue spreads the load.
+# Threaded (gthread) workers took every keep-alive connection they could and kept it: under load
+# one of three workers once got none, and search p99 was 1.1-2.6 times that of sync workers, for
+# fewer requests/s (the work is CPU-bound; bench/load.py). WEB_THREADS > 1 switches to gthread.
+threads = int(os.environ.get("WEB_THREADS", "1"))
+worker_class = os.environ.get("WEB_WORKER_CLASS", "sync")
 timeout = int(os.environ.get("WEB_TIMEOUT", "60"))
 graceful_timeout = 30
 keepalive = 5
-# Recycle workers now and then so that a slow leak cannot grow without bound.
-max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "2000"))
-max_requests_jitter = 200
+# Recycle workers now and then so that a slow leak cannot grow without bound (not so often that
+# a busy worker restarts, cold, every few seconds).
+max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "10000"))
+max_requests_jitter = max_requests // 10
 # Each worker opens its own database connections and search index readers after the fork.
 preload_app = False
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

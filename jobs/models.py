@@ -7,6 +7,11 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+def default_language() -> str:
+    """The site's language, for jobs started without a request (and rows made before)."""
+    return settings.LANGUAGE_CODE
+
+
 class Job(models.Model):
     """One long job (an import, a reindex, batch matching, an export) and its progress."""
 
@@ -49,6 +54,9 @@ class Job(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
+    # The language of the request that started the job: its messages (error, reasons per row
+    # or JSON path) are written in it once, and shown as stored to whoever opens the job.
+    language = models.CharField(max_length=15, default=default_language)
     result = models.JSONField(default=dict, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     # "host:pid:start-ticks" of the process running it; how a dead worker is recognised.

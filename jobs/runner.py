@@ -17,7 +17,9 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import DatabaseError, connections, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .kinds import KINDS
 from .models import Job
@@ -107,16 +109,28 @@ def readable_error(exc: BaseException) -> tuple[str, dict]:
     if found:
         count = sum(len(v) for v in found.values())
         first = next(iter(found.items()))
-        text = (
-            f"{count} problem(s) in the input, nothing was stored; first: {first[0]}: {first[1][0]}"
-        )
+        text = ngettext(
+            "%(count)s problem(s) in the input, nothing was stored; first: %(where)s: %(reason)s",
+            "%(count)s problem(s) in the input, nothing was stored; first: %(where)s: %(reason)s",
+            count,
+        ) % {"count": count, "where": first[0], "reason": first[1][0]}
     else:
         text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     return text, found
 
 
 def run_job(job_id: int) -> str:
-    """Run one queued job to its end in this process; returns the final status."""
+    """Run one queued job to its end in this process; returns the final status.
+
+    The job runs in its own language (the one of the request that started it), so the
+    messages it stores read as the person who asked reads.
+    """
+    language = Job.objects.filter(pk=job_id).values_list("language", flat=True).first()
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return _run_job(job_id)
+
+
+def _run_job(job_id: int) -> str:
     now = timezone.now()
     claimed = Job.objects.filter(pk=job_id, status=Job.Status.QUEUED).update(
         status=Job.Status.RUNNING,
@@ -203,13 +217,19 @@ def recover_stale() -> list[tuple[int, str]]:
     for job in Job.objects.filter(status=Job.Status.RUNNING):
         if not is_stale(job):
             continue
-        reason = f"the worker running it ({job.worker or 'unknown'}) stopped without finishing"
         _forget_task(job.task_id)
-        with transaction.atomic():
+        with transaction.atomic(), translation.override(job.language or settings.LANGUAGE_CODE):
+            reason = _("the worker running it (%(worker)s) stopped without finishing") % {
+                "worker": job.worker or _("unknown")
+            }
             if job.attempts < settings.JOBS_MAX_ATTEMPTS:
                 changed = Job.objects.filter(
                     pk=job.pk, status=Job.Status.RUNNING, worker=job.worker
-                ).update(status=Job.Status.QUEUED, error=f"retrying: {reason}", worker="")
+                ).update(
+                    status=Job.Status.QUEUED,
+                    error=_("retrying: %(reason)s") % {"reason": reason},
+                    worker="",
+                )
                 if changed:
                     job.refresh_from_db()
                     job_enqueue(job)
@@ -220,7 +240,12 @@ def recover_stale() -> list[tuple[int, str]]:
                 ).update(
                     status=Job.Status.FAILED,
                     finished_at=timezone.now(),
-                    error=f"{reason}; gave up after {job.attempts} attempt(s)",
+                    error=ngettext(
+                        "%(reason)s; gave up after %(attempts)s attempt(s)",
+                        "%(reason)s; gave up after %(attempts)s attempt(s)",
+                        job.attempts,
+                    )
+                    % {"reason": reason, "attempts": job.attempts},
                 )
                 if changed:
                     actions.append((job.pk, "failed"))

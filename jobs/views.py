@@ -17,11 +17,16 @@ from .models import Job
 LEAD_IMPORTS = (Job.Kind.LEADS_CSV_IMPORT, Job.Kind.LEADS_OCDS_IMPORT)
 
 
-def _errors(job: Job) -> list[tuple[str, str]]:
+ERRORS_SHOWN = 200  # a file with 10,000 bad rows gives a readable page; job.error has the count
+
+
+def _errors(job: Job) -> tuple[list[tuple[str, str]], int]:
+    """The first ERRORS_SHOWN (place, reason) pairs and how many more there are."""
     found = (job.result or {}).get("errors") or {}
     if not isinstance(found, dict):
-        return []
-    return [(where, reason) for where, reasons in found.items() for reason in reasons]
+        return [], 0
+    pairs = [(where, reason) for where, reasons in found.items() for reason in reasons]
+    return pairs[:ERRORS_SHOWN], max(0, len(pairs) - ERRORS_SHOWN)
 
 
 def _report(job: Job) -> dict:
@@ -46,13 +51,15 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     job = selectors.job_get(user=request.user, job_id=job_id)
     result = job.result or {}
     percent = round(100 * job.progress_done / job.progress_total) if job.progress_total else 0
+    errors, errors_more = _errors(job)
     context = {
         "job": job,
         "percent": 100 if job.status == Job.Status.DONE else percent,
         "phase": result.get("phase", ""),
         "is_lead_import": job.kind in LEAD_IMPORTS,
         "report": _report(job),
-        "errors": _errors(job),
+        "errors": errors,
+        "errors_more": errors_more,
         "api_url": reverse("job-detail", args=[job.pk]),
     }
     return render(request, "jobs/job_detail.html", context)

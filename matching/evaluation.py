@@ -45,7 +45,7 @@ def evaluate_loaded(document: dict) -> dict:
         ranked: list[MatchScore] = score_candidates(profile, texts, today=today, explain_top=0)
         ids = {r.solution_id: public_ids.get(r.solution_id) or f"s-{r.solution_id}" for r in ranked}
         full[item_id] = [ids[r.solution_id] for r in shortlist(ranked)]
-        by_text = sorted(ranked, key=lambda r: (-r.factors["text"].value, r.solution_id))
+        by_text = sorted(ranked, key=lambda r: (-r.relevance, r.solution_id))
         text_only[item_id] = [ids[r.solution_id] for r in by_text]
         violators[item_id] = {ids[r.solution_id] for r in ranked if not r.compliant}
     grades = judgements_by_item(document)

@@ -10,6 +10,8 @@ import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext as _
+
 from catalogue.vocabularies import Category, CertificationType, Financing, LeadSource, Tier
 
 from .models import Lead, Need
@@ -29,11 +31,11 @@ _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 def _text_errors(value, path: str, required: bool) -> list[tuple[str, str]]:
     if value is None:
-        return [(path, "is required")] if required else []
+        return [(path, _("is required"))] if required else []
     if not isinstance(value, dict) or set(value) - {"ko", "en"}:
-        return [(path, 'must be {"ko": ..., "en": ...}')]
+        return [(path, _('must be {"ko": ..., "en": ...}'))]
     if not any(isinstance(v, str) and v.strip() for v in value.values()):
-        return [(path, "needs text in at least one language")]
+        return [(path, _("needs text in at least one language"))]
     return []
 
 
@@ -43,7 +45,7 @@ def _date_errors(value, path: str) -> list[tuple[str, str]]:
     try:
         dt.date.fromisoformat(value)
     except (TypeError, ValueError):
-        return [(path, "must be an ISO 8601 date (YYYY-MM-DD)")]
+        return [(path, _("must be an ISO 8601 date (YYYY-MM-DD)"))]
     return []
 
 
@@ -51,32 +53,37 @@ def _budget_errors(value, path: str) -> list[tuple[str, str]]:
     if value is None:
         return []
     if not isinstance(value, dict) or set(value) - {"max", "currency"}:
-        return [(path, 'must be {"max": number, "currency": "ISO 4217"}')]
+        return [(path, _('must be {"max": number, "currency": "ISO 4217"}'))]
     errors = []
     if not isinstance(value.get("max"), int | float) or value["max"] < 0:
-        errors.append((f"{path}.max", "must be a non-negative number"))
+        errors.append((f"{path}.max", _("must be a non-negative number")))
     if not isinstance(value.get("currency"), str) or not _CURRENCY.match(value["currency"]):
-        errors.append((f"{path}.currency", "must be an ISO 4217 code"))
+        errors.append((f"{path}.currency", _("must be an ISO 4217 code")))
     return errors
 
 
 def _common_errors(item: dict, path: str, keys: set[str]) -> list[tuple[str, str]]:
-    errors = [(f"{path}.{key}", "is not a known key") for key in sorted(set(item) - keys)]
+    errors = [(f"{path}.{key}", _("is not a known key")) for key in sorted(set(item) - keys)]
     if not isinstance(item.get("id"), str) or not item["id"]:
-        errors.append((f"{path}.id", "is required"))
+        errors.append((f"{path}.id", _("is required")))
     errors += _text_errors(item.get("title"), f"{path}.title", True)
     errors += _text_errors(item.get("description"), f"{path}.description", False)
     category = item.get("category")
     if category is not None and category not in Category.values:
-        errors.append((f"{path}.category", f"{category!r} is not a category"))
+        errors.append((f"{path}.category", _("%(value)r is not a category") % {"value": category}))
     errors += _budget_errors(item.get("budget"), f"{path}.budget")
     certs = item.get("required_certifications", [])
     if not isinstance(certs, list):
-        errors.append((f"{path}.required_certifications", "must be a list"))
+        errors.append((f"{path}.required_certifications", _("must be a list")))
     else:
         for i, cert in enumerate(certs):
             if cert not in CertificationType.values:
-                errors.append((f"{path}.required_certifications[{i}]", f"{cert!r} is not a type"))
+                errors.append(
+                    (
+                        f"{path}.required_certifications[{i}]",
+                        _("%(value)r is not a type") % {"value": cert},
+                    )
+                )
     errors += _date_errors(item.get("deadline"), f"{path}.deadline")
     return errors
 
@@ -87,23 +94,28 @@ def validate_needs(items: list) -> list[tuple[str, str]]:
     for i, item in enumerate(items):
         path = f"needs[{i}]"
         if not isinstance(item, dict):
-            errors.append((path, "must be an object"))
+            errors.append((path, _("must be an object")))
             continue
         errors += _common_errors(item, path, NEED_KEYS)
         if "category" not in item:
-            errors.append((f"{path}.category", "is required"))
+            errors.append((f"{path}.category", _("is required")))
         buyer = item.get("buyer")
         if buyer is not None:
             if not isinstance(buyer, dict):
-                errors.append((f"{path}.buyer", "must be an object"))
+                errors.append((f"{path}.buyer", _("must be an object")))
             else:
                 unknown = sorted(set(buyer) - BUYER_KEYS)
-                errors += [(f"{path}.buyer.{k}", "is not a known key") for k in unknown]
+                errors += [(f"{path}.buyer.{k}", _("is not a known key")) for k in unknown]
                 if buyer.get("tier") not in (None, *Tier.values):
-                    errors.append((f"{path}.buyer.tier", f"{buyer['tier']!r} is not a tier"))
+                    errors.append(
+                        (
+                            f"{path}.buyer.tier",
+                            _("%(value)r is not a tier") % {"value": buyer["tier"]},
+                        )
+                    )
                 pop = buyer.get("population")
                 if pop is not None and (not isinstance(pop, int) or pop < 0):
-                    errors.append((f"{path}.buyer.population", "must be a non-negative integer"))
+                    errors.append((f"{path}.buyer.population", _("must be a non-negative integer")))
     return errors
 
 
@@ -113,15 +125,17 @@ def validate_leads(items: list) -> list[tuple[str, str]]:
     for i, item in enumerate(items):
         path = f"leads[{i}]"
         if not isinstance(item, dict):
-            errors.append((path, "must be an object"))
+            errors.append((path, _("must be an object")))
             continue
         errors += _common_errors(item, path, LEAD_KEYS)
         if not isinstance(item.get("country"), str) or not _COUNTRY.match(item["country"]):
-            errors.append((f"{path}.country", "must be an ISO 3166-1 alpha-2 code"))
+            errors.append((f"{path}.country", _("must be an ISO 3166-1 alpha-2 code")))
         if item.get("source") not in (None, *LeadSource.values):
-            errors.append((f"{path}.source", f"{item['source']!r} is not a source"))
+            reason = _("%(value)r is not a source") % {"value": item["source"]}
+            errors.append((f"{path}.source", reason))
         if item.get("financing") not in (None, *Financing.values):
-            errors.append((f"{path}.financing", f"{item['financing']!r} is not a financing"))
+            reason = _("%(value)r is not a financing") % {"value": item["financing"]}
+            errors.append((f"{path}.financing", reason))
     return errors
 
 

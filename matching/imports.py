@@ -20,6 +20,7 @@ from pathlib import Path
 import ijson
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from catalogue.vocabularies import CertificationType, LeadSource
 
@@ -139,8 +140,12 @@ def _lead_errors(data: dict, where: Callable[[str], str]) -> list[tuple[str, str
     """Model-level checks of one lead's fields, with ``where(field)`` naming each."""
     lead = Lead(**{k: v for k, v in data.items() if k != "exchange_id"})
     try:
+        # The one constraint (a title) is checked by the callers; validating it here would
+        # cost a query per row (10,000 rows: 40 s), and the database still enforces it.
         lead.full_clean(
-            exclude=["organisation", "created_by", "exchange_id"], validate_unique=False
+            exclude=["organisation", "created_by", "exchange_id"],
+            validate_unique=False,
+            validate_constraints=False,
         )
     except ValidationError as exc:
         return [
@@ -213,7 +218,7 @@ def _check_actor(actor) -> None:
     if actor is None:
         return  # management commands and jobs run as the system
     if not (actor.is_authenticated and (actor.kind == "agency" or actor.is_operator())):
-        raise PermissionDenied("Only export-agency users may import leads.")
+        raise PermissionDenied(_("Only export-agency users may import leads."))
 
 
 def _existing_elsewhere(rows: list[dict], actor, report: ImportReport, where) -> None:
@@ -228,7 +233,7 @@ def _existing_elsewhere(rows: list[dict], actor, report: ImportReport, where) ->
         .values_list("exchange_id", flat=True)
     )
     for exchange_id in taken:
-        report.errors.append((where(ids[exchange_id]), "is another organisation's lead"))
+        report.errors.append((where(ids[exchange_id]), _("is another organisation's lead")))
 
 
 # -- CSV -----------------------------------------------------------------------------------
@@ -248,13 +253,21 @@ def _decode(raw: bytes, report: ImportReport) -> str | None:
         text = None
     if text is not None and _HANGUL.search(text):
         report.warnings.append(
-            ("file", "not UTF-8: read as CP949 (Korean Windows); save as CSV UTF-8 next time")
+            ("file", _("not UTF-8: read as CP949 (Korean Windows); save as CSV UTF-8 next time"))
         )
         return text
     report.errors.append(
-        ("file", f"not UTF-8 (byte {position} is not valid); save the sheet as CSV UTF-8")
+        (
+            "file",
+            _("not UTF-8 (byte %(position)s is not valid); save the sheet as CSV UTF-8")
+            % {"position": position},
+        )
     )
     return None
+
+
+def _not_a_type(cert: str) -> str:
+    return _("%(value)r is not a type") % {"value": cert}
 
 
 def _number(value: str) -> Decimal:
@@ -275,7 +288,9 @@ def _csv_row(
     errors: list[tuple[str, str]] = []
     for column, value in cells.items():
         if value.startswith(FORMULA_PREFIXES) and column not in ("budget_max",):
-            report.warnings.append((where(column), f"starts with {value[0]!r}: kept as text"))
+            report.warnings.append(
+                (where(column), _("starts with %(char)r: kept as text") % {"char": value[0]})
+            )
     data: dict = {
         "exchange_id": cells.get("id", ""),
         "source": cells.get("source") or LeadSource.OTHER,
@@ -295,33 +310,33 @@ def _csv_row(
         "required_certifications": [],
     }
     if len(data["exchange_id"]) > 64:
-        errors.append((where("id"), "longer than 64 characters"))
+        errors.append((where("id"), _("longer than 64 characters")))
     if not data["country"]:
-        errors.append((where("country"), "is required"))
+        errors.append((where("country"), _("is required")))
     if not data["title_en"] and not data["title_ko"]:
-        errors.append((where("title_en"), "a title in English or Korean is required"))
+        errors.append((where("title_en"), _("a title in English or Korean is required")))
     if cells.get("budget_max"):
         try:
             data["budget_max"] = _number(cells["budget_max"])
         except (InvalidOperation, ValueError):
-            errors.append((where("budget_max"), "not a number"))
+            errors.append((where("budget_max"), _("not a number")))
         else:
             if data["budget_max"] < 0:
-                errors.append((where("budget_max"), "must not be negative"))
+                errors.append((where("budget_max"), _("must not be negative")))
             if not data["budget_currency"]:
-                errors.append((where("budget_currency"), "is required with budget_max"))
+                errors.append((where("budget_currency"), _("is required with budget_max")))
     if data["budget_currency"] and not _CURRENCY.match(data["budget_currency"]):
-        errors.append((where("budget_currency"), "not an ISO 4217 code such as USD"))
+        errors.append((where("budget_currency"), _("not an ISO 4217 code such as USD")))
     if cells.get("deadline"):
         try:
             data["deadline"] = dt.date.fromisoformat(cells["deadline"])
         except ValueError:
-            errors.append((where("deadline"), "not a date (YYYY-MM-DD)"))
+            errors.append((where("deadline"), _("not a date (YYYY-MM-DD)")))
     for cert in filter(None, (c.strip().lower() for c in re.split(r"[;|]", cells.get(
         "required_certifications", ""
     )))):  # fmt: skip
         if cert not in CertificationType.values:
-            errors.append((where("required_certifications"), f"{cert!r} is not a type"))
+            errors.append((where("required_certifications"), _not_a_type(cert)))
         else:
             data["required_certifications"].append(cert)
     checked = {"deadline", "budget_max", "country", "title_en", "title_ko"}
@@ -346,15 +361,15 @@ def leads_import_csv(file, *, actor, progress: Progress = None, match: bool = Tr
     reader.fieldnames = header
     unknown = [h for h in header if h not in CSV_COLUMNS]
     for name in unknown:
-        report.errors.append((f"column {name}", "unknown column (see leads-template.csv)"))
+        report.errors.append((f"column {name}", _("unknown column (see leads-template.csv)")))
     if not header:
-        report.errors.append(("file", "empty: the first row must name the columns"))
+        report.errors.append(("file", _("empty: the first row must name the columns")))
     rows: list[dict] = []
     if not report.errors:
         try:
             for line, row in enumerate(reader, start=2):
                 if None in row:
-                    report.errors.append((f"row {line}", "more cells than columns"))
+                    report.errors.append((f"row {line}", _("more cells than columns")))
                     continue
                 if not any((v or "").strip() for v in row.values()):
                     continue
@@ -363,9 +378,18 @@ def leads_import_csv(file, *, actor, progress: Progress = None, match: bool = Tr
                 data["_line"] = line
                 rows.append(data)
         except csv.Error as exc:
-            report.errors.append((f"row {reader.line_num}", f"not valid CSV: {exc}"))
+            report.errors.append(
+                (f"row {reader.line_num}", _("not valid CSV: %(error)s") % {"error": exc})
+            )
     if not rows and not report.errors:
-        report.errors.append(("file", "no leads: only a header row"))
+        report.errors.append(("file", _("no leads: only a header row")))
+    first_line: dict[str, int] = {}
+    for row in rows:  # two rows with one id would silently merge into one lead
+        if row["exchange_id"] and row["exchange_id"] in first_line:
+            where = f"row {row['_line']}, column id"
+            same = _("same id as row %(row)s") % {"row": first_line[row["exchange_id"]]}
+            report.errors.append((where, same))
+        first_line.setdefault(row["exchange_id"], row["_line"])
     _existing_elsewhere(rows, actor, report, lambda i: f"row {rows[i]['_line']}, column id")
     if report.errors:
         raise LeadImportInvalid(report)
@@ -393,7 +417,7 @@ def _date(value, path: str, errors: list) -> dt.date | None:
     if value in (None, ""):
         return None
     if not isinstance(value, str):
-        errors.append((path, "not a date-time string"))
+        errors.append((path, _("not a date-time string")))
         return None
     try:
         return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).date()
@@ -401,7 +425,7 @@ def _date(value, path: str, errors: list) -> dt.date | None:
         try:
             return dt.date.fromisoformat(value[:10])
         except ValueError:
-            errors.append((path, f"{value!r} is not an ISO 8601 date-time"))
+            errors.append((path, _("%(value)r is not an ISO 8601 date-time") % {"value": value}))
             return None
 
 
@@ -442,22 +466,22 @@ def ocds_release_to_lead(
     """Map one OCDS release to lead fields; (fields, [(JSON path, reason)])."""
     errors: list[tuple[str, str]] = []
     if not isinstance(release, dict):
-        return {}, [(path, "not an object")]
+        return {}, [(path, _("not an object"))]
     ocid = release.get("ocid")
     if not isinstance(ocid, str) or not ocid.strip():
-        errors.append((f"{path}.ocid", "is required"))
+        errors.append((f"{path}.ocid", _("is required")))
         ocid = ""
     elif len(ocid) > 64:
-        errors.append((f"{path}.ocid", "longer than 64 characters"))
+        errors.append((f"{path}.ocid", _("longer than 64 characters")))
     tender = release.get("tender")
     if not isinstance(tender, dict):
-        return {}, errors + [(f"{path}.tender", "missing: a lead needs the tender")]
+        return {}, errors + [(f"{path}.tender", _("missing: a lead needs the tender"))]
     language = _text(release.get("language")).lower()
     title, description = _text(tender.get("title")), _text(tender.get("description"))
     if not title:
         title = _text(release.get("title")) or description[:300]
     if not title:
-        errors.append((f"{path}.tender.title", "is required"))
+        errors.append((f"{path}.tender.title", _("is required")))
     lang = "ko" if language == "ko" else "en"
     data: dict = {
         "exchange_id": ocid,
@@ -471,30 +495,30 @@ def ocds_release_to_lead(
     value = tender.get("value")
     if value is not None:
         if not isinstance(value, dict):
-            errors.append((f"{path}.tender.value", "not an object"))
+            errors.append((f"{path}.tender.value", _("not an object")))
         else:
             amount, currency = value.get("amount"), value.get("currency")
             if amount is not None:
                 if not _is_number(amount):
-                    errors.append((f"{path}.tender.value.amount", "not a number"))
+                    errors.append((f"{path}.tender.value.amount", _("not a number")))
                 elif amount < 0:
-                    errors.append((f"{path}.tender.value.amount", "must not be negative"))
+                    errors.append((f"{path}.tender.value.amount", _("must not be negative")))
                 else:
                     data["budget_max"] = Decimal(str(amount))
                 if not isinstance(currency, str) or not _CURRENCY.match(currency):
-                    errors.append((f"{path}.tender.value.currency", "not an ISO 4217 code"))
+                    errors.append((f"{path}.tender.value.currency", _("not an ISO 4217 code")))
                 else:
                     data["budget_currency"] = currency
     period = tender.get("tenderPeriod")
     if period is not None and not isinstance(period, dict):
-        errors.append((f"{path}.tender.tenderPeriod", "not an object"))
+        errors.append((f"{path}.tender.tenderPeriod", _("not an object")))
     elif period:
         data["deadline"] = _date(
             period.get("endDate"), f"{path}.tender.tenderPeriod.endDate", errors
         )
     items = tender.get("items")
     if items is not None and not isinstance(items, list):
-        errors.append((f"{path}.tender.items", "not an array"))
+        errors.append((f"{path}.tender.items", _("not an array")))
     else:
         data["category"] = _classification_category(tender, path)
     buyer, party = _buyer(release)
@@ -504,10 +528,14 @@ def ocds_release_to_lead(
     country = country_code(country_name) if country_name else ""
     country = country or country_from_ocid(ocid) or default_country
     if not country:
-        reason = f"country {country_name!r} is not known" if country_name else "no country"
-        errors.append(
-            (f"{path}.buyer", f"{reason} (buyer address countryName, ocid prefix or a default)")
-        )
+        if country_name:
+            reason = _(
+                "country %(name)r is not known (buyer address countryName, ocid prefix or a "
+                "default)"
+            ) % {"name": country_name}
+        else:
+            reason = _("no country (buyer address countryName, ocid prefix or a default)")
+        errors.append((f"{path}.buyer", reason))
     data["country"] = country
     data["city"] = _text(address.get("locality"))[:200]
     url = _text(tender.get("url"))
@@ -571,7 +599,7 @@ def iter_ocds_releases(file) -> Iterator[tuple[str, dict]]:
         for release in ijson.items(file, ""):
             yield "$", release
     else:
-        raise NotOcds("not an OCDS release package, record package or release")
+        raise NotOcds(_("not an OCDS release package, record package or release"))
 
 
 def leads_import_ocds(
@@ -593,15 +621,17 @@ def leads_import_ocds(
             rows.append(data)
             paths.append(path)
     except (ijson.JSONError, NotOcds, UnicodeDecodeError) as exc:
-        report.errors.append(("file", f"not valid OCDS JSON: {exc}"))
+        report.errors.append(("file", _("not valid OCDS JSON: %(error)s") % {"error": exc}))
     if not rows and not report.errors:
-        report.errors.append(("file", "no releases"))
+        report.errors.append(("file", _("no releases")))
     seen: dict[str, str] = {}
     for path, row in zip(paths, rows, strict=True):
         ocid = row.get("exchange_id")
         if ocid and ocid in seen:
             # a package may hold several releases of one process: the last one wins
-            report.warnings.append((path, f"same ocid as {seen[ocid]}: the later one is kept"))
+            report.warnings.append(
+                (path, _("same ocid as %(where)s: the later one is kept") % {"where": seen[ocid]})
+            )
         if ocid:
             seen[ocid] = path
     _existing_elsewhere(rows, actor, report, lambda i: f"{paths[i]}.ocid")
@@ -626,13 +656,27 @@ def leads_import_exchange(
     try:
         document = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
-        report.errors.append(("file", f"not valid JSON: {exc}"))
+        report.errors.append(("file", _("not valid JSON: %(error)s") % {"error": exc}))
         raise LeadImportInvalid(report)
     items = document.get("leads") if isinstance(document, dict) else None
     if not isinstance(items, list) or not items:
-        report.errors.append(("leads", "the document has no leads list"))
+        report.errors.append(("leads", _("the document has no leads list")))
         raise LeadImportInvalid(report)
     report.errors += validate_leads(items)
+    first: dict[str, int] = {}
+    for i, item in enumerate(items):  # as the full exchange import: one id, one lead
+        key = item.get("id") if isinstance(item, dict) else None
+        if isinstance(key, str) and key in first:
+            where = f"leads[{i}].id"
+            report.errors.append(
+                (
+                    where,
+                    _("duplicated id %(id)r (first at %(first)s)")
+                    % {"id": key, "first": f"leads[{first[key]}]"},
+                )
+            )
+        elif isinstance(key, str):
+            first[key] = i
     rows = [{"exchange_id": item.get("id")} for item in items if isinstance(item, dict)]
     _existing_elsewhere(rows, actor, report, lambda i: f"leads[{i}].id")
     if report.errors:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from . import weights as W
 from .regions import COUNTRY_LANGUAGE, COUNTRY_REGION, country_name, region_name
@@ -20,8 +21,11 @@ VIOLATION_CERTIFICATION = "missing_certification"
 VIOLATION_BUDGET = "over_budget"
 
 
-@dataclass(frozen=True)
-class CertificationProfile:
+# The parts of a solution profile are named tuples: immutable like the rest and cheap to make,
+# as profiles are rebuilt from the selectors' cached rows for every run.
+
+
+class CertificationProfile(NamedTuple):
     type: str
     valid_from: dt.date | None = None
     valid_until: dt.date | None = None
@@ -35,14 +39,12 @@ class CertificationProfile:
         )
 
 
-@dataclass(frozen=True)
-class KpiProfile:
+class KpiProfile(NamedTuple):
     indicator: str
     improvement: float | None  # relative, in the good direction (0.25 = 25 % better)
 
 
-@dataclass(frozen=True)
-class PilotProfile:
+class PilotProfile(NamedTuple):
     city: str
     country: str
     tier: str = ""
@@ -52,7 +54,7 @@ class PilotProfile:
     kpis: tuple[KpiProfile, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SolutionProfile:
     id: int
     category: str
@@ -64,6 +66,19 @@ class SolutionProfile:
     certifications: tuple[CertificationProfile, ...] = ()
     pilots: tuple[PilotProfile, ...] = ()
     published_on: dt.date | None = None
+
+    @property
+    def places(self) -> set[str]:
+        """Countries with references or pilots."""
+        return {*self.reference_countries, *(p.country for p in self.pilots)}
+
+    @property
+    def latest(self) -> dt.date | None:
+        """The latest pilot end or publication date."""
+        dates = [p.end for p in self.pilots if p.end]
+        if self.published_on:
+            dates.append(self.published_on)
+        return max(dates, default=None)
 
 
 @dataclass(frozen=True)
@@ -81,8 +96,9 @@ class TargetProfile:
     population: int | None = None
 
 
-@dataclass(frozen=True)
-class Factor:
+class Factor(NamedTuple):
+    """One factor of a score (a named tuple: hundreds are made per run, cheaply)."""
+
     value: float  # in [0, 1]
     weight: float
     note_en: str = ""
@@ -93,15 +109,27 @@ class Factor:
         return self.value * self.weight
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MatchScore:
+    """One candidate's score. Hundreds are made per run: the factor values are kept as one
+    tuple of numbers (in the order of ``W.WEIGHTS``) and ``factors`` is built when asked for."""
+
     solution_id: int
     score: float
     compliant: bool
     violations: tuple[str, ...]
-    factors: dict[str, Factor] = field(default_factory=dict)
+    values: tuple[float, ...] = ()
     explanation_en: str = ""
     explanation_ko: str = ""
+    on_topic: bool = True  # see ``on_topic``: False means not a match at all
+    relevance: float = 0.0  # the text relevance from retrieval (best candidate = 1)
+
+    @property
+    def factors(self) -> dict[str, Factor]:
+        return {
+            name: Factor(value, weight)
+            for (name, weight), value in zip(W.WEIGHTS.items(), self.values, strict=True)
+        }
 
     def explanation(self, language: str) -> str:
         return self.explanation_ko if language == "ko" else self.explanation_en
@@ -124,9 +152,9 @@ class MatchScore:
 
 
 def _clip(value: float) -> float:
-    if value is None or math.isnan(value):
+    if value is None or value != value:  # None or NaN
         return 0.0
-    return min(1.0, max(0.0, float(value)))
+    return 1.0 if value >= 1.0 else (0.0 if value <= 0.0 else float(value))
 
 
 def to_krw(amount: float | None, currency: str, rates: Mapping[str, float]) -> float | None:
@@ -142,6 +170,11 @@ def to_krw(amount: float | None, currency: str, rates: Mapping[str, float]) -> f
 # -- factors -----------------------------------------------------------------------------------
 
 
+def text_fit(relevance: float) -> float:
+    """Relevance over ``W.TEXT_SATURATION``, at most 1: near the best counts as fully on topic."""
+    return min(1.0, _clip(relevance) / W.TEXT_SATURATION)
+
+
 def category_fit(wanted: str, offered: str) -> float:
     """1 for the same category, less for a neighbouring one or a city platform, else 0."""
     if not wanted:
@@ -149,7 +182,7 @@ def category_fit(wanted: str, offered: str) -> float:
     if wanted == offered:
         return 1.0
     if frozenset((wanted, offered)) in W.RELATED_CATEGORIES:
-        return 0.5
+        return W.RELATED_CATEGORY_FIT
     if "platform" in (wanted, offered):
         return W.PLATFORM_CATEGORY_FIT
     return 0.0
@@ -233,7 +266,7 @@ def evidence_fit(pilots: Iterable[PilotProfile]) -> float:
 
 
 def _presence(solution: SolutionProfile, country: str) -> tuple[float, str]:
-    places = set(solution.reference_countries) | {p.country for p in solution.pilots}
+    places = solution.places
     if country in places:
         return 1.0, "country"
     region = COUNTRY_REGION.get(country)
@@ -245,9 +278,11 @@ def _presence(solution: SolutionProfile, country: str) -> tuple[float, str]:
 def readiness_fit(target: TargetProfile, solution: SolutionProfile) -> float:
     """Leads: presence in the country/region, English and local-language material.
 
-    Needs (domestic buyers): Korean material and Korean references.
+    Needs (domestic buyers): Korean references and Korean material; a product already piloted
+    or referenced in the buyer's country has shown it can serve such buyers, so presence
+    counts for more than brochures (``W.NEED_LANGUAGE_SHARE``).
     """
-    languages = set(solution.languages)
+    languages = solution.languages
     presence, _ = _presence(solution, target.country)
     if target.kind == "lead":
         local = COUNTRY_LANGUAGE.get(target.country)
@@ -257,18 +292,31 @@ def readiness_fit(target: TargetProfile, solution: SolutionProfile) -> float:
             + 0.15 * (local is not None and local in languages)
         )
     local = COUNTRY_LANGUAGE.get(target.country, "ko")
-    return 0.6 * (local in languages) + 0.4 * presence
+    return W.NEED_LANGUAGE_SHARE * (local in languages) + (1 - W.NEED_LANGUAGE_SHARE) * presence
 
 
 def recency_fit(solution: SolutionProfile, today: dt.date) -> float:
     """Halves every ``RECENCY_HALF_LIFE_YEARS`` since the latest pilot end or publication."""
-    dates = [p.end for p in solution.pilots if p.end] + (
-        [solution.published_on] if solution.published_on else []
-    )
-    if not dates:
+    if solution.latest is None:
         return 0.3
-    years = max(0.0, (today - max(dates)).days / 365.25)
+    years = max(0.0, (today - solution.latest).days / 365.25)
     return 0.5 ** (years / W.RECENCY_HALF_LIFE_YEARS)
+
+
+def on_topic(text: float, category: float) -> bool:
+    """Whether a candidate is about what was asked, whatever its other merits.
+
+    ``text`` is relative to the best candidate's (1 = as relevant as the best) and ``category``
+    is ``category_fit``: the buyer's own category halves the text evidence needed, an unrelated
+    one needs twice the floor. Below it a solution is not a match, however good its evidence,
+    so a need with few relevant solutions gets a short list rather than one padded out.
+    """
+    return _clip(text) * (0.5 + 0.5 * _clip(category)) >= W.RELEVANCE_FLOOR
+
+
+def can_be_on_topic(relevance: float) -> bool:
+    """False when no category could make ``relevance`` on topic: not worth scoring at all."""
+    return on_topic(relevance, 1.0)
 
 
 # -- the score ---------------------------------------------------------------------------------
@@ -297,8 +345,9 @@ def score_match(
         to_krw(solution.price_min, solution.currency, rates),
         to_krw(solution.price_max, solution.currency, rates),
     )
-    values = {
-        "text": _clip(text),
+    relevance = _clip(text)
+    found = {
+        "text": text_fit(relevance),
         "category": category_fit(target.category, solution.category),
         "certification": cert_value,
         "budget": budget_value,
@@ -307,8 +356,8 @@ def score_match(
         "readiness": readiness_fit(target, solution),
         "recency": recency_fit(solution, today),
     }
-    factors = {name: Factor(_clip(v), W.WEIGHTS[name]) for name, v in values.items()}
-    score = combine(factors)
+    values = tuple(_clip(found[name]) for name in W.WEIGHTS)
+    score = _weighted_geometric_mean(values, tuple(W.WEIGHTS.values()))
     violations = tuple(f"{VIOLATION_CERTIFICATION}:{t}" for t in missing) + (
         (VIOLATION_BUDGET,) if over_budget else ()
     )
@@ -322,9 +371,11 @@ def score_match(
         score=_clip(score),
         compliant=not violations,
         violations=violations,
-        factors=factors,
+        values=values,
         explanation_en=en,
         explanation_ko=ko,
+        on_topic=on_topic(relevance, _clip(found["category"])),
+        relevance=relevance,
     )
 
 
@@ -359,10 +410,16 @@ def combine(factors: Mapping[str, Factor]) -> float:
     A geometric mean lets one weak factor pull a solution down (an unrelated text cannot be
     rescued by good evidence), while staying monotone in every factor.
     """
-    total = sum(f.weight for f in factors.values())
+    return _weighted_geometric_mean(
+        tuple(f.value for f in factors.values()), tuple(f.weight for f in factors.values())
+    )
+
+
+def _weighted_geometric_mean(values: tuple[float, ...], weights: tuple[float, ...]) -> float:
+    total = sum(weights)
     if total <= 0:
         return 0.0
-    log_sum = sum(f.weight * math.log(max(W.FLOOR, f.value)) for f in factors.values())
+    log_sum = sum(w * math.log(max(W.FLOOR, v)) for v, w in zip(values, weights, strict=True))
     return math.exp(log_sum / total)
 
 

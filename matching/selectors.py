@@ -48,12 +48,24 @@ def rates_on(day: dt.date | None = None) -> dict[str, float]:
     return {**_baseline_rates(), **rates}
 
 
-# Per-process cache of profiles: solution id -> (version stamp, expiry, profile). A solution's
+# Per-process cache of profiles: solution id -> (version stamp, expiry, row). A solution's
 # edits (texts, price, certifications, pilots, KPIs) bump its version and ``updated_at``, so the
 # stamp catches them; an operator's verification does not, hence the short lifetime (and
 # ``forget_profiles``, called by the receivers in apps.py in the process that verifies).
+#
+# What is kept is a compact row of plain tuples, strings, numbers and dates (``_profile_row``),
+# not the profile objects: Python's cycle collector stops tracking such tuples, so a cache of
+# tens of thousands of solutions adds nothing to its full collections, which otherwise walk
+# every cached object and pause a match for tens of milliseconds. The profile is rebuilt from
+# the row when asked for (a few microseconds).
 PROFILE_TTL_SECONDS = 60.0
-_PROFILE_CACHE: dict[int, tuple[tuple, float, SolutionProfile]] = {}
+PROFILE_CACHE_MAX = 50_000  # solutions kept per process; expired ones go first past this
+_PROFILE_CACHE: dict[int, tuple[tuple, float, tuple]] = {}
+
+# Solutions are looked up by primary key only, the status checked on the rows: with
+# ``status = 'published'`` in the query SQLite walks the status index (the whole published
+# catalogue) instead of the hundreds of keys asked for.
+PUBLISHED = Solution.Status.PUBLISHED
 
 
 def forget_profiles(solution_ids: Iterable[int] | None = None) -> None:
@@ -70,30 +82,69 @@ def solution_profiles(solution_ids: Iterable[int]) -> dict[int, SolutionProfile]
     if not ids:
         return {}
     now = time.monotonic()
-    found: dict[int, SolutionProfile] = {}
-    missing: list[int] = []
-    stamps: dict[int, tuple] = {}
-    for sid, version, updated in (
-        Solution.objects.published().filter(id__in=ids).values_list("id", "version", "updated_at")
-    ):
-        stamps[sid] = (version, updated)
-        cached = _PROFILE_CACHE.get(sid)
-        if cached is not None and cached[0] == stamps[sid] and cached[1] > now:
-            found[sid] = cached[2]
-        else:
-            missing.append(sid)
+    found: dict[int, tuple] = {}
+    # Cached ones are checked against their stamps; the others are loaded straight away.
+    missing = [sid for sid in ids if sid not in _PROFILE_CACHE]
+    cached = [sid for sid in ids if sid in _PROFILE_CACHE]
+    if cached:
+        rows = (
+            Solution.objects.filter(id__in=cached)
+            .order_by()
+            .values_list("id", "status", "version", "updated_at")
+        )
+        for sid, status, version, updated in rows:
+            if status != PUBLISHED:
+                continue
+            stamp, expiry, row = _PROFILE_CACHE.get(sid) or (None, 0.0, None)
+            if stamp == (version, updated) and expiry > now:
+                found[sid] = row
+            else:
+                missing.append(sid)
     if missing:
-        fresh = _load_profiles(missing)
-        for sid, profile in fresh.items():
-            _PROFILE_CACHE[sid] = (stamps[sid], now + PROFILE_TTL_SECONDS, profile)
-        found.update(fresh)
-    return found
+        fresh = _load_rows(missing)
+        if len(_PROFILE_CACHE) + len(fresh) > PROFILE_CACHE_MAX:
+            _prune_profiles(now)
+        for sid, (stamp, row) in fresh.items():
+            _PROFILE_CACHE[sid] = (stamp, now + PROFILE_TTL_SECONDS, row)
+            found[sid] = row
+    return {sid: _profile(row) for sid, row in found.items()}
 
 
-def _load_profiles(ids: list[int]) -> dict[int, SolutionProfile]:
-    rows = (
-        Solution.objects.published()
-        .filter(id__in=ids)
+def _prune_profiles(now: float) -> None:
+    """Drop expired profiles; if that is not enough, the older half."""
+    for sid in [sid for sid, entry in _PROFILE_CACHE.items() if entry[1] <= now]:
+        del _PROFILE_CACHE[sid]
+    if len(_PROFILE_CACHE) > PROFILE_CACHE_MAX // 2:
+        for sid in list(_PROFILE_CACHE)[: len(_PROFILE_CACHE) // 2]:
+            del _PROFILE_CACHE[sid]
+
+
+def _profile(row: tuple) -> SolutionProfile:
+    """The profile of one cached row (see ``_load_rows``)."""
+    sid, category, pmin, pmax, currency, languages, countries, certs, pilots, published = row
+    return SolutionProfile(
+        id=sid,
+        category=category,
+        price_min=pmin,
+        price_max=pmax,
+        currency=currency,
+        languages=languages,
+        reference_countries=countries,
+        certifications=tuple(CertificationProfile._make(c) for c in certs),
+        pilots=tuple(
+            PilotProfile(*pilot[:6], tuple(KpiProfile._make(k) for k in pilot[6]))
+            for pilot in pilots
+        ),
+        published_on=published,
+    )
+
+
+def _load_rows(ids: list[int]) -> dict[int, tuple[tuple, tuple]]:
+    """(stamp, row) of the published ones among ``ids``: four queries, whatever their number."""
+    found = [
+        row
+        for row in Solution.objects.filter(id__in=ids)
+        .order_by()
         .values_list(
             "id",
             "category",
@@ -103,39 +154,53 @@ def _load_profiles(ids: list[int]) -> dict[int, SolutionProfile]:
             "languages",
             "reference_countries",
             "published_at",
+            "version",
+            "updated_at",
+            "status",
         )
-    )
-    certs: dict[int, list[CertificationProfile]] = defaultdict(list)
-    for sid, ctype, vfrom, vuntil, verification in Certification.objects.filter(
-        solution_id__in=ids
-    ).values_list("solution_id", "type", "valid_from", "valid_until", "verification"):
-        certs[sid].append(CertificationProfile(ctype, vfrom, vuntil, verification))
-    kpis: dict[int, list[KpiProfile]] = defaultdict(list)
-    for pilot_id, indicator, baseline, result, better in Kpi.objects.filter(
-        pilot__solution_id__in=ids
-    ).values_list("pilot_id", "indicator", "baseline", "result", "better"):
-        kpis[pilot_id].append(KpiProfile(indicator, kpi_improvement(baseline, result, better)))
-    pilots: dict[int, list[PilotProfile]] = defaultdict(list)
-    for pid, sid, city, country, tier, population, end, verification in Pilot.objects.filter(
-        solution_id__in=ids
-    ).values_list(
-        "id", "solution_id", "city", "country", "tier", "population", "end", "verification"
+        if row[-1] == PUBLISHED
+    ]
+    stamps = {row[0]: (row[-3], row[-2]) for row in found}  # (version, updated_at)
+    rows = [row[:-3] for row in found]
+    ids = list(stamps)
+    certs: dict[int, list[tuple]] = defaultdict(list)
+    for sid, ctype, vfrom, vuntil, verification in (
+        Certification.objects.filter(solution_id__in=ids)
+        .order_by("solution_id", "id")
+        .values_list("solution_id", "type", "valid_from", "valid_until", "verification")
     ):
-        pilots[sid].append(
-            PilotProfile(city, country, tier, population, end, verification, tuple(kpis[pid]))
+        certs[sid].append((ctype, vfrom, vuntil, verification))
+    kpis: dict[int, list[tuple]] = defaultdict(list)
+    for pilot_id, indicator, baseline, result, better in (
+        Kpi.objects.filter(pilot__solution_id__in=ids)
+        .order_by("pilot_id", "id")
+        .values_list("pilot_id", "indicator", "baseline", "result", "better")
+    ):
+        kpis[pilot_id].append((indicator, kpi_improvement(baseline, result, better)))
+    pilots: dict[int, list[tuple]] = defaultdict(list)
+    for pid, sid, city, country, tier, population, end, verification in (
+        Pilot.objects.filter(solution_id__in=ids)
+        .order_by("solution_id", "id")
+        .values_list(
+            "id", "solution_id", "city", "country", "tier", "population", "end", "verification"
         )
+    ):
+        pilots[sid].append((city, country, tier, population, end, verification, tuple(kpis[pid])))
     return {
-        sid: SolutionProfile(
-            id=sid,
-            category=category,
-            price_min=float(pmin) if pmin is not None else None,
-            price_max=float(pmax) if pmax is not None else None,
-            currency=currency or "",
-            languages=tuple(languages or ()),
-            reference_countries=tuple(countries or ()),
-            certifications=tuple(certs[sid]),
-            pilots=tuple(pilots[sid]),
-            published_on=published.date() if published else None,
+        sid: (
+            stamps[sid],
+            (
+                sid,
+                category,
+                float(pmin) if pmin is not None else None,
+                float(pmax) if pmax is not None else None,
+                currency or "",
+                tuple(languages or ()),
+                tuple(countries or ()),
+                tuple(certs[sid]),
+                tuple(pilots[sid]),
+                published.date() if published else None,
+            ),
         )
         for sid, category, pmin, pmax, currency, languages, countries, published in rows
     }
@@ -214,8 +279,14 @@ def open_leads() -> QuerySet[Lead]:
 
 
 def match_list(*, need: Need | None = None, lead: Lead | None = None) -> QuerySet[Match]:
-    """Current (not stale) matches of a need or lead, best first."""
-    matches = Match.objects.filter(stale=False).select_related("solution")
+    """Current (not stale) matches of a need or lead with a published solution, best first.
+
+    A solution that left the catalogue (archived, sent back) is dropped at once, also for
+    closed needs and leads, which are not matched again when a solution changes.
+    """
+    matches = Match.objects.filter(
+        stale=False, solution__status=Solution.Status.PUBLISHED
+    ).select_related("solution")
     if need is not None:
         return matches.filter(need=need)
     return matches.filter(lead=lead)

@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..models import Certification, Kpi, Organisation, Pilot, Solution, SolutionImage
+from ..permissions import is_operator, owns_solution
 from ..vocabularies import (
     LANGUAGE_CODES,
     Better,
@@ -85,7 +86,7 @@ class PilotSerializer(serializers.ModelSerializer):
 
 class CertificationSerializer(serializers.ModelSerializer):
     valid_today = serializers.SerializerMethodField()
-    evidence = serializers.FileField(read_only=True, use_url=True, allow_null=True)
+    evidence = serializers.SerializerMethodField()
 
     class Meta:
         model = Certification
@@ -108,6 +109,16 @@ class CertificationSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.BooleanField())
     def get_valid_today(self, obj: Certification) -> bool:
         return obj.is_valid_on(timezone.localdate())
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_evidence(self, obj: Certification) -> str | None:
+        """The file's URL for its vendor and operators only: the file is served by its random
+        name, so handing the URL to anyone else would bypass the evidence page's check."""
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if not obj.evidence or not (is_operator(user) or owns_solution(user, obj.solution)):
+            return None
+        return request.build_absolute_uri(obj.evidence.url)
 
 
 class SolutionImageSerializer(serializers.ModelSerializer):

@@ -88,7 +88,10 @@ def _with_etag(response: Response, solution) -> Response:
     return response
 
 
-VERIFY_RESPONSES = {400: OpenApiResponse(description="Bad decision or missing note.")}
+VERIFY_RESPONSES = {
+    400: OpenApiResponse(description="Bad decision or missing note."),
+    409: OpenApiResponse(description="Already decided so (by another operator)."),
+}
 
 
 class SolutionViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
@@ -113,7 +116,9 @@ class SolutionViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
     def list(self, request):
         queryset = selectors.solution_list(user=request.user, filters=request.query_params)
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(s.SolutionSerializer(page, many=True).data)
+        return self.get_paginated_response(
+            s.SolutionSerializer(page, many=True, context=self.get_serializer_context()).data
+        )
 
     @extend_schema(request=s.SolutionInputSerializer, responses={201: s.SolutionSerializer})
     def create(self, request):
@@ -122,12 +127,17 @@ class SolutionViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
         data = dict(payload.validated_data)
         data.pop("version", None)
         solution = services.solution_create(user=request.user, data=data)
-        body = s.SolutionSerializer(self._refetch(solution)).data
+        body = s.SolutionSerializer(
+            self._refetch(solution), context=self.get_serializer_context()
+        ).data
         return _with_etag(Response(body, status=status.HTTP_201_CREATED), solution)
 
     def retrieve(self, request, pk=None):
         solution = self._solution()
-        return _with_etag(Response(s.SolutionSerializer(solution).data), solution)
+        return _with_etag(
+            Response(s.SolutionSerializer(solution, context=self.get_serializer_context()).data),
+            solution,
+        )
 
     @extend_schema(
         request=s.SolutionInputSerializer,
@@ -150,11 +160,20 @@ class SolutionViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
         solution = services.solution_update(
             user=request.user, solution=solution, data=data, expected_version=expected
         )
-        return _with_etag(Response(s.SolutionSerializer(self._refetch(solution)).data), solution)
+        # The ETag names the version the body shows (another edit may have committed since).
+        solution = self._refetch(solution)
+        return _with_etag(
+            Response(s.SolutionSerializer(solution, context=self.get_serializer_context()).data),
+            solution,
+        )
 
     def _transition(self, service, **kwargs):
         solution = service(user=self.request.user, solution=self._solution(), **kwargs)
-        return Response(s.SolutionSerializer(self._refetch(solution)).data)
+        return Response(
+            s.SolutionSerializer(
+                self._refetch(solution), context=self.get_serializer_context()
+            ).data
+        )
 
     @extend_schema(request=None, responses=s.SolutionSerializer)
     @action(detail=True, methods=["post"])
@@ -204,13 +223,18 @@ class SolutionViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
         solution = self._solution()
         if request.method == "GET":
             certs = selectors.certification_list(user=request.user, solution=solution)
-            return Response(s.CertificationSerializer(certs, many=True).data)
+            return Response(
+                s.CertificationSerializer(certs, many=True, context={"request": request}).data
+            )
         payload = s.CertificationInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         cert = services.certification_create(
             user=request.user, solution=solution, data=dict(payload.validated_data)
         )
-        return Response(s.CertificationSerializer(cert).data, status=status.HTTP_201_CREATED)
+        return Response(
+            s.CertificationSerializer(cert, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(methods=["GET"], responses=s.PilotSerializer(many=True))
     @extend_schema(
@@ -247,7 +271,9 @@ class CertificationViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
         )
 
     def retrieve(self, request, pk=None):
-        return Response(s.CertificationSerializer(self._certification()).data)
+        return Response(
+            s.CertificationSerializer(self._certification(), context={"request": request}).data
+        )
 
     @extend_schema(
         request={
@@ -262,7 +288,7 @@ class CertificationViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
         cert = services.certification_update(
             user=request.user, certification=cert, data=dict(payload.validated_data)
         )
-        return Response(s.CertificationSerializer(cert).data)
+        return Response(s.CertificationSerializer(cert, context={"request": request}).data)
 
     @extend_schema(responses={204: None})
     def destroy(self, request, pk=None):
@@ -279,7 +305,7 @@ class CertificationViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
         cert = services.certification_verify(
             user=request.user, certification=self._certification(), **payload.validated_data
         )
-        return Response(s.CertificationSerializer(cert).data)
+        return Response(s.CertificationSerializer(cert, context={"request": request}).data)
 
 
 class PilotViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
@@ -380,7 +406,7 @@ class ReviewQueueView(APIView):
     @extend_schema(responses=s.ReviewQueueSerializer)
     def get(self, request):
         queue = selectors.review_queue(user=request.user)
-        return Response(s.ReviewQueueSerializer(queue).data)
+        return Response(s.ReviewQueueSerializer(queue, context={"request": request}).data)
 
 
 class TokenView(ObtainAuthToken):

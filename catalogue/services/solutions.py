@@ -481,6 +481,9 @@ def _verify(obj, *, user, decision: str, note: str, target: str):
         raise ValidationError({"decision": ["Expected verified or rejected."]})
     if decision == Verification.REJECTED and not (note or "").strip():
         raise ValidationError({"note": ["Say why the evidence is rejected."]})
+    if obj.verification == decision:
+        # Two operators deciding at once (obj is locked): the second learns it is done already.
+        raise ServiceConflict(f"This evidence is already {decision}.")
     obj.verification = decision
     obj.verification_note = (note or "").strip()
     obj.verified_by = user

@@ -14,7 +14,7 @@ class JobSerializer(serializers.ModelSerializer):
         model = Job
         fields = [
             "id", "url", "kind", "status", "progress", "started_by", "input_name", "params",
-            "created_at", "started_at", "finished_at", "attempts", "error", "result",
+            "created_at", "started_at", "finished_at", "attempts", "language", "error", "result",
         ]  # fmt: skip
         read_only_fields = fields
 

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -203,9 +204,11 @@ class LeadImportView(APIView):
         upload = request.FILES.get("file")
         errors = {}
         if fmt not in imports.IMPORTERS:
-            errors["format"] = [f"must be one of {', '.join(imports.IMPORTERS)}"]
+            errors["format"] = [
+                _("must be one of %(formats)s") % {"formats": ", ".join(imports.IMPORTERS)}
+            ]
         if upload is None:
-            errors["file"] = ["no file uploaded"]
+            errors["file"] = [_("no file uploaded")]
         if errors:
             raise ValidationError(errors)
         extra = {}

@@ -37,12 +37,13 @@ class SolutionSearchView(APIView):
         except SearchUnavailable as exc:
             return unavailable(exc)
         hits = {h.solution_id: h for h in result.hits}
+        hit = s.SearchHitSerializer()  # one for the page: it only formats, nothing to validate
         return Response(
             {
                 "total": result.total,
                 "page": result.page,
                 "page_size": result.page_size,
-                "results": [s.SearchHitSerializer((sol, hits[sol.pk])).data for sol in solutions],
+                "results": [hit.to_representation((sol, hits[sol.pk])) for sol in solutions],
                 "facets": result.facets,
             }
         )

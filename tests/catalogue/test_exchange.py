@@ -26,6 +26,12 @@ DEV_SET = Path(settings.BASE_DIR).parent / "shared/data/dev-set.json"
 OPTIONAL_LISTS = ("tags", "standards", "deployment", "languages", "reference_countries")
 
 
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """These tests read the English messages (Korean is the default language)."""
+    settings.LANGUAGE_CODE = "en"
+
+
 @pytest.fixture(scope="session")
 def dev_set_document():
     if not DEV_SET.exists():

@@ -14,6 +14,12 @@ from jobs.models import Job
 from tests.factories import SolutionFactory
 
 
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """These tests read the English messages (Korean is the default language)."""
+    settings.LANGUAGE_CODE = "en"
+
+
 def exchange_document(count: int, prefix: str = "s") -> dict:
     vendor = {"id": "v-1", "name": {"en": "Vendor One", "ko": "벤더 원"}, "country": "KR"}
     solutions = [

@@ -9,6 +9,12 @@ from jobs import runner
 from jobs.models import Job
 
 
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """These tests read the English messages (Korean is the default language)."""
+    settings.LANGUAGE_CODE = "en"
+
+
 def dead_worker() -> str:
     import subprocess
 

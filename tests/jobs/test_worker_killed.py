@@ -48,7 +48,10 @@ def solutions(site) -> int:
 
 def start_import_and_kill_worker_mid_job(site) -> int:
     path = site.write_json("big.json", heavy_document())
-    job_id = int(site.manage("jobs", "start", "exchange_import", str(path), "--actor", "op").stdout)
+    started = site.manage(
+        "jobs", "start", "exchange_import", str(path), "--actor", "op", "--language", "en"
+    )
+    job_id = int(started.stdout)
     worker = site.start_worker("worker-1")
     site.wait_for(lambda: site.job(job_id)["status"] == "running", 60, "the job to start")
     # Kill it well inside the import's single transaction, before anything is committed.

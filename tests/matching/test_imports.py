@@ -20,6 +20,12 @@ REALDATA = FIXTURES / "release-package_1.1-1.json"
 HEADER = ",".join(imports.CSV_COLUMNS)
 
 
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """These tests read the English messages (Korean is the default language)."""
+    settings.LANGUAGE_CODE = "en"
+
+
 def csv_file(*rows: str, header: str = HEADER, encoding: str = "utf-8") -> io.BytesIO:
     return io.BytesIO(("\n".join([header, *rows]) + "\n").encode(encoding))
 

@@ -7,6 +7,7 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
+from matching import weights as W
 from matching.scoring import (
     CertificationProfile,
     KpiProfile,
@@ -14,8 +15,14 @@ from matching.scoring import (
     SolutionProfile,
     TargetProfile,
     budget_fit,
+    can_be_on_topic,
+    category_fit,
+    combine,
+    on_topic,
     rank,
+    readiness_fit,
     score_match,
+    text_fit,
 )
 
 TODAY = dt.date(2026, 1, 15)
@@ -229,3 +236,76 @@ def test_adding_a_verified_similar_pilot_never_lowers_the_score(profile):
     before = score_match(COUNTY_NEED, profile, text=0.5, rates=RATES, today=TODAY).score
     after = score_match(COUNTY_NEED, more, text=0.5, rates=RATES, today=TODAY).score
     assert after >= before - 1e-12
+
+
+# -- relevance floor, text saturation, category and readiness ---------------------------------
+
+
+def test_relevance_floor_needs_twice_the_text_evidence_outside_the_buyers_category():
+    floor = W.RELEVANCE_FLOOR
+    assert on_topic(floor, category_fit("mobility", "mobility"))
+    assert not on_topic(floor * 0.9, category_fit("mobility", "mobility"))
+    assert not on_topic(floor * 1.9, category_fit("mobility", "health"))  # unrelated category
+    assert on_topic(floor * 2.0, category_fit("mobility", "health"))
+    related = category_fit("mobility", "safety")
+    assert 0 < related < 1
+    assert on_topic(floor / (0.5 + 0.5 * related), related)
+    assert not on_topic(floor / (0.5 + 0.5 * related) * 0.95, related)
+
+
+def test_off_topic_candidate_is_scored_but_marked_not_a_match():
+    off = score_match(COUNTY_NEED, solution(category="welfare"), text=0.2, rates=RATES, today=TODAY)
+    on = score_match(COUNTY_NEED, solution(), text=0.2, rates=RATES, today=TODAY)
+    assert on.on_topic and not off.on_topic
+    assert off.relevance == on.relevance == 0.2
+
+
+def test_below_the_floor_nothing_can_be_on_topic():
+    assert not can_be_on_topic(W.RELEVANCE_FLOOR * 0.99)
+    assert can_be_on_topic(W.RELEVANCE_FLOOR)
+    assert not can_be_on_topic(float("nan"))
+
+
+def test_text_counts_fully_from_the_saturation_point_so_fit_decides_among_on_topic():
+    assert text_fit(W.TEXT_SATURATION) == text_fit(1.0) == 1.0
+    assert text_fit(W.TEXT_SATURATION / 2) == 0.5
+    # Two on-topic products: the one piloted in a county like the buyer's wins even with a
+    # lower (but saturated) text score than a big-city one.
+    county = solution(id=1)
+    seoul = PilotProfile("Seoul", "KR", "metropolitan", 9_400_000, dt.date(2025, 6, 30), "verified")
+    city = solution(id=2, pilots=(seoul,))
+    ranked = rank(
+        [
+            score_match(COUNTY_NEED, county, text=W.TEXT_SATURATION, rates=RATES, today=TODAY),
+            score_match(COUNTY_NEED, city, text=1.0, rates=RATES, today=TODAY),
+        ]
+    )
+    assert [s.solution_id for s in ranked] == [1, 2]
+
+
+def test_neighbouring_category_counts_less_than_a_city_platform_or_the_same_category():
+    same = category_fit("mobility", "mobility")
+    assert same == 1.0
+    assert category_fit("mobility", "safety") == W.RELATED_CATEGORY_FIT < same
+    assert category_fit("mobility", "platform") == W.PLATFORM_CATEGORY_FIT
+    assert category_fit("mobility", "health") == 0.0
+
+
+def test_domestic_buyer_values_korean_references_above_korean_brochures():
+    piloted_here = solution(languages=("en",), reference_countries=("KR",))
+    brochure_only = solution(
+        languages=("ko",),
+        reference_countries=("PE",),  # another region: no presence near the buyer
+        pilots=(county_pilot()._replace(country="PE"),),
+    )
+    assert readiness_fit(COUNTY_NEED, piloted_here) > readiness_fit(COUNTY_NEED, brochure_only)
+
+
+def test_factors_and_breakdown_come_from_the_stored_values():
+    result = score_match(COUNTY_NEED, solution(), text=0.5, rates=RATES, today=TODAY)
+    assert list(result.factors) == list(W.WEIGHTS)
+    assert [f.value for f in result.factors.values()] == list(result.values)
+    assert math.isclose(combine(result.factors), result.score)
+    breakdown = result.breakdown()
+    assert set(breakdown["factors"]) == set(W.WEIGHTS)
+    assert breakdown["factors"]["text"]["weight"] == W.WEIGHTS["text"]

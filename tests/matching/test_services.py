@@ -1,5 +1,6 @@
 """Matching on the real database with the real tantivy index."""
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -140,14 +141,16 @@ def test_explanations_written_later_equal_those_written_while_scoring(catalogue,
 
 
 def test_cached_profiles_follow_edits_and_evidence_changes(
-    catalogue, operator_user, django_capture_on_commit_callbacks
+    catalogue, operator_user, django_capture_on_commit_callbacks, django_assert_num_queries
 ):
     from catalogue.services.solutions import certification_verify
     from matching import selectors
 
     good = catalogue["good"]
-    first = selectors.solution_profiles([good.id])[good.id]
-    assert selectors.solution_profiles([good.id])[good.id] is first  # served from the cache
+    with django_assert_num_queries(4):  # not cached yet: the solution and its evidence
+        first = selectors.solution_profiles([good.id])[good.id]
+    with django_assert_num_queries(1):  # cached: only its version stamp is checked
+        assert selectors.solution_profiles([good.id])[good.id] == first
     cert = good.certifications.get()
     # A verification does not bump the version: the service's after-commit notice forgets it.
     with django_capture_on_commit_callbacks(execute=True):
@@ -159,3 +162,95 @@ def test_cached_profiles_follow_edits_and_evidence_changes(
     )
     Solution.objects.filter(pk=good.pk).update(price_max=77_000_000, version=good.version + 1)
     assert selectors.solution_profiles([good.id])[good.id].price_max == 77_000_000
+
+
+def test_off_topic_solution_found_by_one_shared_word_is_never_a_match(catalogue, need, reindex):
+    from matching import selectors
+    from matching import weights as W
+
+    kiosk = published(
+        name_en="Smart hospital appointment kiosk",
+        name_ko="병원 예약 키오스크",
+        category="health",
+        summary_en="Patients book a visit and check in for free.",
+        summary_ko="환자가 병원에서 예약하고 접수합니다.",
+        tags=[],
+    )
+    reindex()
+    profile, texts = selectors.need_profile(need), selectors.query_texts(need)
+    found = services.retrieve(texts, category=need.category)
+    assert 0 < found[kiosk.id] < W.RELEVANCE_FLOOR  # the engine finds it ("free")
+    ranked = services.score_candidates(profile, texts)
+    assert kiosk.id not in {s.solution_id for s in ranked}  # never even scored
+    assert catalogue["good"].id in {s.solution_id for s in services.shortlist(ranked)}
+    assert kiosk.id not in [m.solution_id for m in services.need_match(need=need)]
+    assert not Match.objects.filter(need=need, solution=kiosk).exists()
+
+
+def test_shortlist_leaves_out_candidates_scored_but_off_topic(catalogue, need):
+    from matching import selectors
+
+    ranked = services.score_candidates(selectors.need_profile(need), selectors.query_texts(need))
+    off = dataclasses.replace(ranked[0], solution_id=-1, on_topic=False, score=1.0)
+    listed = services.shortlist([off, *ranked])
+    assert -1 not in {s.solution_id for s in listed}
+    assert [s.solution_id for s in listed] == [s.solution_id for s in services.shortlist(ranked)]
+
+
+def test_parallel_and_serial_searches_retrieve_the_same(catalogue, need, monkeypatch):
+    from matching import selectors
+
+    texts = selectors.query_texts(need)
+    parallel = services.retrieve(texts, category="mobility")
+    monkeypatch.setattr(services, "SEARCH_THREADS", 1)
+    assert services.retrieve(texts, category="mobility") == parallel
+    assert catalogue["good"].id in parallel
+
+
+def test_a_scoring_run_leaves_the_cycle_collector_as_it_found_it(catalogue, need):
+    import gc
+
+    from matching import selectors
+
+    profile, texts = selectors.need_profile(need), selectors.query_texts(need)
+    assert gc.isenabled()
+    services.score_candidates(profile, texts)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        services.score_candidates(profile, texts)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_cached_profiles_are_plain_rows_the_cycle_collector_does_not_track(catalogue):
+    import gc
+
+    from matching import selectors
+
+    ids = [s.id for s in catalogue.values()]
+    assert set(selectors.solution_profiles(ids)) == set(ids)
+    for _ in range(6):  # each collection stops tracking one more level of nested tuples
+        gc.collect()
+    assert not any(gc.is_tracked(selectors._PROFILE_CACHE[sid]) for sid in ids)
+
+
+def test_an_unpublished_solution_leaves_the_cached_profiles_at_once(catalogue):
+    from matching import selectors
+
+    good = catalogue["good"]
+    assert good.id in selectors.solution_profiles([good.id])
+    Solution.objects.filter(pk=good.pk).update(status=Solution.Status.ARCHIVED)
+    assert selectors.solution_profiles([good.id]) == {}
+
+
+def test_profile_cache_stays_within_its_bound(catalogue, monkeypatch):
+    from matching import selectors
+
+    monkeypatch.setattr(selectors, "PROFILE_CACHE_MAX", 2)
+    ids = [s.id for s in catalogue.values()]
+    for sid in ids:
+        selectors.solution_profiles([sid])
+        assert len(selectors._PROFILE_CACHE) <= 2
+    assert set(selectors.solution_profiles(ids)) == set(ids)  # evicted ones load again

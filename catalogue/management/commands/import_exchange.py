@@ -4,7 +4,7 @@ import sys
 import time
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 from django.db import DatabaseError
 
 from catalogue.exchange import (
@@ -63,6 +63,7 @@ class Command(BaseCommand):
             help=f"list at most this many problems (default {ERROR_LISTING_CAP})",
         )
 
+    @no_translations  # the command speaks English; jobs speak their starter's language
     def handle(self, *args, **options):
         actor = self._actor(options["actor"])
         started = time.monotonic()

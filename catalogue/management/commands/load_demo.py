@@ -4,7 +4,7 @@ from pathlib import Path
 
 from allauth.account.models import EmailAddress
 from django.core.management import call_command, get_commands
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, no_translations
 from django.db import transaction
 from django.utils import timezone
 
@@ -52,6 +52,7 @@ DEMO_PEOPLE = [
 class Command(BaseCommand):
     help = "Load the demo catalogue and one approved demo user per role (safe to run again)."
 
+    @no_translations  # the command speaks English; jobs speak their starter's language
     def handle(self, *args, **options):
         with transaction.atomic():
             users = [self._person(*person) for person in DEMO_PEOPLE[:1]]

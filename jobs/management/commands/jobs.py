@@ -22,6 +22,9 @@ class Command(BaseCommand):
         start.add_argument("file", nargs="?", help="input file for imports")
         start.add_argument("--actor", required=True, help="username or e-mail of the starter")
         start.add_argument("--param", action="append", default=[], help="key=value")
+        start.add_argument(
+            "--language", help="language of the job's messages (default: LANGUAGE_CODE)"
+        )
         show = sub.add_parser("show", help="print a job as JSON")
         show.add_argument("id", type=int)
         sub.add_parser("sweep", help="re-queue or fail running jobs whose worker died")
@@ -38,7 +41,7 @@ class Command(BaseCommand):
             for job_id, what in recover_stale():
                 self.stdout.write(f"job {job_id}: {what}")
 
-    def _start(self, *, kind, file, actor, param, **options):
+    def _start(self, *, kind, file, actor, param, language=None, **options):
         users = get_user_model().objects
         user = users.filter(username=actor).first() or users.filter(email__iexact=actor).first()
         if user is None:
@@ -50,8 +53,12 @@ class Command(BaseCommand):
             if file:
                 with open(file, "rb") as handle:
                     return services.job_create(
-                        kind=kind, actor=user, upload=File(handle, name=file), params=params
+                        kind=kind,
+                        actor=user,
+                        upload=File(handle, name=file),
+                        params=params,
+                        language=language,
                     )
-            return services.job_create(kind=kind, actor=user, params=params)
+            return services.job_create(kind=kind, actor=user, params=params, language=language)
         except ValidationError as exc:
             raise CommandError(str(exc.message_dict if hasattr(exc, "error_dict") else exc))
