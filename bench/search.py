@@ -234,9 +234,10 @@ def main():
     print(f"generated {args.docs} solutions in {time.perf_counter() - t:.1f} s")
 
     backend = get_backend()
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     count = backend.rebuild(indexing.iter_documents(batch_size=1000))
     seconds = time.perf_counter() - t
+    cpu_seconds = time.process_time() - cpu  # all threads: the tantivy writer's too
     rate = count / seconds
     size = dir_size(Path(os.environ["SEARCH_INDEX_DIR"]))
 
@@ -288,8 +289,15 @@ def main():
     floor = {} if args.no_floor else run_floor(args.docs, args.queries, tmp)
     shutil.rmtree(tmp, ignore_errors=True)
     print()
-    print(f"docs={count}  index size={size / 1e6:.1f} MB  peak RSS={peak_mb:.0f} MB")
-    line = f"indexing (DB -> committed index): {rate:,.0f} docs/s ({seconds:.1f} s)"
+    load = os.getloadavg()[0]
+    print(
+        f"docs={count}  index size={size / 1e6:.1f} MB  peak RSS={peak_mb:.0f} MB"
+        f"  load average {load:.1f} on {os.cpu_count()} CPUs (other work skews the ratios)"
+    )
+    line = (
+        f"indexing (DB -> committed index): {rate:,.0f} docs/s ({seconds:.1f} s,"
+        f" {cpu_seconds:.1f} s CPU)"
+    )
     if floor:
         line += f"  floor {floor['indexing']:,.0f} docs/s  ratio {rate / floor['indexing']:.2f}"
     print(line)

@@ -236,13 +236,14 @@ def lead_profile(lead: Lead) -> TargetProfile:
 
 
 def query_texts(item: Need | Lead) -> list[str]:
-    """The retrieval queries for a need or lead: one per language it is written in."""
+    """The retrieval queries for a need or lead: one per language it is written in, its title
+    on the first line (``services.focused_text`` always keeps that line whole)."""
     texts = []
     for lang in ("ko", "en"):
         title = getattr(item, f"title_{lang}")
         description = getattr(item, f"description_{lang}")
         if title or description:
-            texts.append(f"{title}\n{description}".strip())
+            texts.append(f"{' '.join(title.split())}\n{description.strip()}")
     return texts
 
 

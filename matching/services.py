@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import math
 import os
-from collections.abc import Callable
+import threading
+import time
+import weakref
+from collections import Counter
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from typing import TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -15,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from catalogue.models import Solution
+from search.analysis import ENGLISH_STOPWORDS, HANGUL_RUN, TOKEN, stem, strip_korean_ending
 from search.backends import get_backend
 from search.types import SearchQuery
 
@@ -37,9 +44,10 @@ MATCHES_KEPT = 50  # stored per need or lead; decisions on others are kept too
 # so a forked worker gets its own.
 SEARCH_THREADS = 2
 _search_pool: tuple[int, ThreadPoolExecutor] | None = None
+T = TypeVar("T")
 
 
-def _in_parallel(search: Callable[[object, str], dict], backend, texts: list[str]) -> list[dict]:
+def _in_parallel(search: Callable[[object, str], T], backend, texts: list[str]) -> list[T]:
     """``search(backend, text)`` for every text, side by side; results in the order of texts."""
     global _search_pool
     if len(texts) <= 1 or SEARCH_THREADS <= 1:
@@ -50,6 +58,134 @@ def _in_parallel(search: Callable[[object, str], dict], backend, texts: list[str
             ThreadPoolExecutor(SEARCH_THREADS, thread_name_prefix="matching-search"),
         )
     return list(_search_pool[1].map(lambda text: search(backend, text), texts))
+
+
+# -- which words to search for ------------------------------------------------------------------
+#
+# A search costs about the documents its words occur in, summed over the words: a need's whole
+# description (dozens of words, most of them common) is the most expensive query there is, and
+# its common words say least about it (BM25 weighs them least). So the query keeps the title
+# and only the description's most informative words: those the fewest documents contain.
+
+
+def query_words(text: str) -> list[str]:
+    """The words of ``text`` as the engine reads them: lower case, Korean words without their
+    particle (침수를 -> 침수), English stop words left out, an English word written as the
+    first form of its stem that came (sensors -> sensor after sensor); repeated words kept
+    (how often a need says one counts)."""
+    words, spelt = [], {}
+    for token in TOKEN.findall(text.lower()):
+        if HANGUL_RUN.fullmatch(token):
+            words.append(strip_korean_ending(token))
+        elif token not in ENGLISH_STOPWORDS:
+            words.append(spelt.setdefault(stem(token), token))
+    return words
+
+
+def informative_words(
+    words: list[str], frequency: Mapping[str, int], keep: int, *, common: float = math.inf
+) -> list[str]:
+    """At most ``keep`` distinct words of ``words``, in the order they first appear: those in
+    the fewest documents (``frequency``), ties going to the word said more often, then the
+    earlier one. Words no document holds (they cannot find anything) and words in more than
+    ``common`` documents (they tell little and cost most) are left out, unless only such
+    words are left (a query must search for something)."""
+    said = Counter(words)
+    first = {w: i for i, w in reversed(list(enumerate(words)))}
+    known = [w for w in said if frequency.get(w, 0) > 0]
+    usable = [w for w in known if frequency[w] <= common] or known
+    chosen = set(sorted(usable, key=lambda w: (frequency[w], -said[w], first[w]))[:keep])
+    return [w for w in said if w in chosen]
+
+
+def most_informative(text: str, vocabulary: Vocabulary, *, keep: int) -> str:
+    """``text`` cut to its ``keep`` most informative words, common words left out (unchanged
+    when it has no more words and the catalogue is too small to call any word common)."""
+    words = query_words(text)
+    if len(set(words)) <= keep and vocabulary.common == math.inf:
+        return text
+    frequency = vocabulary.frequencies(list(dict.fromkeys(words)))
+    return " ".join(informative_words(words, frequency, keep, common=vocabulary.common))
+
+
+def focused_text(text: str, vocabulary: Vocabulary, *, keep: int) -> str:
+    """``text`` (its title on the first line, as ``selectors.query_texts`` writes it) with the
+    title whole and the description cut to its ``keep`` most informative words."""
+    title, _, description = text.partition("\n")
+    return f"{title}\n{most_informative(description, vocabulary, keep=keep)}".strip()
+
+
+class _FrequencyTable:
+    """How many indexed solutions each word matches, remembered per process and backend.
+
+    Asked of the engine's term statistics (``document_frequencies``: microseconds a word on
+    tantivy, one request for all words on Elasticsearch), and kept so a word is asked once
+    while matching many needs. The table is forgotten after ``W.WORD_FREQUENCY_SECONDS`` or
+    at ``W.WORD_FREQUENCY_WORDS`` words: it only ranks words, so counts a few edits old do.
+    """
+
+    DOCUMENTS = ""  # the key of the catalogue's size (the backend's ``health()["documents"]``)
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._tables: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def _table(self, backend) -> dict[str, int]:
+        with self._lock:
+            born, table = self._tables.get(backend, (0.0, None))
+            now = time.monotonic()
+            if (
+                table is None
+                or now - born > W.WORD_FREQUENCY_SECONDS
+                or len(table) > W.WORD_FREQUENCY_WORDS
+            ):
+                born, table = now, {}
+                self._tables[backend] = (born, table)
+            return table
+
+    def frequencies(self, backend, words: list[str]) -> dict[str, int]:
+        table = self._table(backend)
+        missing = [w for w in dict.fromkeys(words) if w not in table]
+        if self.DOCUMENTS in missing:
+            table[self.DOCUMENTS] = _indexed_documents(backend)
+            missing.remove(self.DOCUMENTS)
+        if missing:
+            table.update(backend.document_frequencies(missing))
+        return {w: table[w] for w in words}
+
+
+def _indexed_documents(backend) -> int:
+    """The catalogue's size: the backend's health says it, else an empty query counts all."""
+    documents = backend.health().get("documents")
+    if documents is None:
+        query = SearchQuery(text="", sort="newest", page_size=1, facets=False, highlight=False)
+        documents = backend.search(query).total
+    return int(documents)
+
+
+word_frequencies = _FrequencyTable()
+
+
+class Vocabulary:
+    """One backend's word statistics, for choosing the words worth searching for.
+
+    ``frequencies(words)``: how many indexed solutions each word matches; ``common``: from how
+    many documents on a word counts as common (``W.COMMON_WORD_SHARE`` of the catalogue;
+    infinite below ``W.COMMON_WORD_MIN_DOCUMENTS`` solutions, where every search is cheap and a
+    share of a few documents says nothing).
+    """
+
+    def __init__(self, backend, table: _FrequencyTable = word_frequencies):
+        self.backend, self._table = backend, table
+        documents = self.frequencies([table.DOCUMENTS])[table.DOCUMENTS]
+        self.common = (
+            W.COMMON_WORD_SHARE * documents
+            if documents >= W.COMMON_WORD_MIN_DOCUMENTS
+            else math.inf
+        )
+
+    def frequencies(self, words: list[str]) -> dict[str, int]:
+        return self._table.frequencies(self.backend, words)
 
 
 def _search(backend, text: str) -> dict[int, float]:
@@ -89,8 +225,8 @@ def _feedback_text(row: dict, lang: str) -> str:
 
     Its summary would add general words (system, real time, city) that cost most to search
     and say least: such a search takes about 40 % of the time of one with the summary on
-    100,000 solutions, so three matches' names and tags cost less than two matches' names,
-    summaries and tags, and rank as well on the labelled set (nDCG@10 0.938 both).
+    100,000 solutions, and ranks no better on the labelled set. Common words of the name and
+    tags are left out too (``most_informative``).
     """
     words = row[f"name_{lang}"]
     if lang == "en":
@@ -108,6 +244,9 @@ def retrieve(texts: list[str], *, category: str = "") -> dict[int, float]:
     resembles rather than by the best hit of a long query (pseudo-relevance feedback).
     """
     backend = get_backend()
+    vocabulary = Vocabulary(backend)
+    texts = [focused_text(t, vocabulary, keep=W.QUERY_DESCRIPTION_WORDS) for t in texts]
+    texts = [t for t in texts if t]
     first = _merge([q for q in _in_parallel(_search, backend, texts) if q])
     if not first or W.FEEDBACK_DOCS <= 0:
         return first
@@ -122,7 +261,10 @@ def retrieve(texts: list[str], *, category: str = "") -> dict[int, float]:
     feedback = [
         (row, text)
         for row in rows[: W.FEEDBACK_DOCS]
-        for text in (_feedback_text(row, "en"), _feedback_text(row, "ko"))
+        for text in (
+            most_informative(_feedback_text(row, lang), vocabulary, keep=W.FEEDBACK_WORDS)
+            for lang in ("en", "ko")
+        )
         if text
     ]
     found = _in_parallel(_search_raw, backend, [text for _, text in feedback])

@@ -31,8 +31,18 @@ class SearchBackend(abc.ABC):
         """Solution names (either language) that complete ``prefix``."""
 
     @abc.abstractmethod
+    def document_frequencies(self, words: Iterable[str]) -> dict[str, int]:
+        """Per word, about how many indexed solutions it matches in any text field, either
+        language (an estimate: the largest document frequency over the word's analysed terms).
+
+        Matching keeps a need's most informative (rarest) words and leaves out common ones;
+        this answers that from the index's term statistics instead of a query per word.
+        """
+
+    @abc.abstractmethod
     def health(self) -> dict:
-        """``{"ok": bool, ...details}``; never raises."""
+        """``{"ok": bool, "documents": n, ...details}`` (``documents``: how many solutions are
+        indexed, when the engine could say); never raises."""
 
     @abc.abstractmethod
     def rebuild(self, documents: Iterable[dict], progress=None) -> int:

@@ -219,6 +219,23 @@ class ElasticsearchBackend(SearchBackend):
             }
         return body
 
+    def frequency_search(self, words: list[str]):
+        """One size-0 count per word in one ``msearch``: the documents a query for the word
+        alone matches in the text fields (its Korean particle dropped, as queries drop it), of
+        which tantivy's per-term statistics give an estimate."""
+        from elasticsearch.dsl import MultiSearch, Search
+
+        fields = [f.split("^")[0] for f in KO_FIELDS + EN_FIELDS]
+        search = MultiSearch(index=self.alias)
+        for word in words:
+            text = " ".join(
+                analysis.strip_korean_ending(t) if analysis.HANGUL_RUN.fullmatch(t) else t
+                for t in analysis.TOKEN.findall(word.lower())
+            )
+            query = {"multi_match": {"query": text, "fields": fields}}
+            search = search.add(Search().query(query).extra(size=0, track_total_hits=True))
+        return search
+
     def suggest_body(self, prefix: str, limit: int) -> dict:
         return {
             "size": limit,
@@ -389,17 +406,32 @@ class ElasticsearchBackend(SearchBackend):
                 out.append(Suggestion(int(src["id"]), en, "en"))
         return out
 
+    def document_frequencies(self, words: Iterable[str]) -> dict[str, int]:
+        """Per word, how many documents hold it (``frequency_search``): one request in all."""
+        words = list(dict.fromkeys(words))
+        if not words:
+            return {}
+        self._ensure_index()
+        search = self.frequency_search(words).using(self.client)
+        responses = self._call(search.execute)
+        return {w: int(r.hits.total.value) for w, r in zip(words, responses, strict=True)}
+
     def health(self) -> dict:
-        """Cluster health; never raises."""
+        """Cluster health and the indexed documents' count; never raises."""
         try:
             info = self.client.cluster.health()
-            return {
+            out = {
                 "ok": info["status"] in ("green", "yellow"),
                 "engine": "elasticsearch",
                 "status": info["status"],
             }
         except Exception as exc:  # noqa: BLE001 - health never raises
             return {"ok": False, "engine": "elasticsearch", "error": str(exc)}
+        try:
+            out["documents"] = int(self.client.count(index=self.alias)["count"])
+        except Exception:  # noqa: BLE001,S110 - no index yet: the count is simply unknown
+            pass
+        return out
 
     def indexed_versions(self) -> dict[int, str]:
         """Every indexed id with its version stamp (scrolls the whole index)."""

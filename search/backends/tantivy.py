@@ -56,6 +56,7 @@ CERT_TYPES = tuple(CertificationType.values)
 OPEN_START = dt.date(1970, 1, 1)
 OPEN_END = dt.date(2099, 12, 31)
 LOCK_RETRY_SECONDS = 10.0
+REBUILD_HEAP = 512_000_000  # bytes, shared by the two indexing threads of a rebuild
 PREFIX_MAX = 12
 LATIN = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 
@@ -68,26 +69,58 @@ def stable_hash(solution_id: int) -> int:
 
 @functools.lru_cache(maxsize=4096)
 def validity_terms(cert_type: str, start: dt.date | None, end: dt.date | None) -> tuple[str, ...]:
-    """Cover [start, end] with whole years, whole months and days: ``gs|2025``, ``gs|2026-03``.
+    """Cover [start, end] with few disjoint terms (about six for a certificate of some years).
 
-    "Valid on D" is then one term lookup of D's year, month or day, exact to the day.
+    Whole decades (``gs|203x``, for open ends) and years (``gs|2025``); in a year, a run of
+    whole months from January (``gs|2026|..03``), to December (``gs|2023|04..``) or else month
+    by month (``gs|2026-03``); in a month, a run of days from the 1st (``gs|2026-05|..28``), to
+    the month's end (``gs|2023-03|15..``) or else day by day (``gs|2026-03-05``). "Valid on D"
+    is then a lookup of D's :func:`day_keys`, exact to the day; and as the facet's terms
+    aggregation visits every term of every matching document, few terms keep it fast.
     """
     day, last = start or OPEN_START, end or OPEN_END
     out = []
     while day <= last:
-        year_end = dt.date(day.year, 12, 31)
-        if day.month == 1 and day.day == 1 and year_end <= last:
-            out.append(f"{cert_type}|{day.year}")
-            day = year_end + dt.timedelta(days=1)
+        if day.month == 1 and day.day == 1:
+            if day.year % 10 == 0 and day.year + 9 <= last.year:
+                decade_end = dt.date(day.year + 9, 12, 31)
+                if decade_end <= last:
+                    out.append(f"{cert_type}|{day.year // 10}x")
+                    day = decade_end + dt.timedelta(days=1)
+                    continue
+            year_end = dt.date(day.year, 12, 31)
+            if year_end <= last:
+                out.append(f"{cert_type}|{day.year}")
+                day = year_end + dt.timedelta(days=1)
+                continue
+        month_end = _month_end(day)
+        if day.day == 1 and month_end <= last:
+            # whole months from here: as far as the year's end or the last whole month
+            until = day.month
+            while until < 12 and _month_end(day.replace(month=until + 1)) <= last:
+                until += 1
+            if day.month == 1:
+                out.append(f"{cert_type}|{day.year}|..{until:02d}")
+            elif until == 12:
+                out.append(f"{cert_type}|{day.year}|{day.month:02d}..")
+            else:
+                out.extend(f"{cert_type}|{day.year}-{m:02d}" for m in range(day.month, until + 1))
+            day = _month_end(day.replace(month=until)) + dt.timedelta(days=1)
             continue
-        next_month = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-        if day.day == 1 and next_month - dt.timedelta(days=1) <= last:
-            out.append(f"{cert_type}|{day.year}-{day.month:02d}")
-            day = next_month
-            continue
-        out.append(f"{cert_type}|{day.isoformat()}")
-        day += dt.timedelta(days=1)
+        until = min(month_end, last)
+        prefix = f"{cert_type}|{day.year}-{day.month:02d}"
+        if day.day == 1:
+            out.append(f"{prefix}|..{until.day:02d}")
+        elif until == month_end:
+            out.append(f"{prefix}|{day.day:02d}..")
+        else:
+            out.extend(f"{prefix}-{d:02d}" for d in range(day.day, until.day + 1))
+        day = until + dt.timedelta(days=1)
     return tuple(out)
+
+
+def _month_end(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
 
 
 def certification_terms(certifications: Iterable[dict]) -> list[str]:
@@ -117,28 +150,49 @@ def certification_terms(certifications: Iterable[dict]) -> list[str]:
 
 def name_prefixes(names: str) -> set[str]:
     """Every prefix (up to ``PREFIX_MAX`` characters) of every word of the names: for suggest."""
-    out = set()
-    for word in analysis.word_analyzer().analyze(names):
-        out.update(word[:n] for n in range(1, min(len(word), PREFIX_MAX) + 1))
-    return out
+    return {
+        word[:n]
+        for word in analysis.word_analyzer().analyze(names)
+        for n in range(1, min(len(word), PREFIX_MAX) + 1)
+    }
 
 
-def day_keys(day: dt.date) -> list[str]:
-    return [str(day.year), f"{day.year}-{day.month:02d}", day.isoformat()]
+@functools.lru_cache(maxsize=64)
+def day_keys(day: dt.date) -> tuple[str, ...]:
+    """Every term form of :func:`validity_terms` that covers ``day`` (without the type).
+
+    Forms it never writes are left out (``2026|..12`` is the year, ``2026-05|01..`` starts
+    with ``..``), as the facet's include list and the filter are shorter without them.
+    """
+    year, month = str(day.year), f"{day.year}-{day.month:02d}"
+    month_days = _month_end(day).day
+    return (
+        f"{day.year // 10}x",
+        year,
+        month,
+        day.isoformat(),
+        *(f"{year}|..{m:02d}" for m in range(day.month, 12)),
+        *(f"{year}|{m:02d}.." for m in range(2, day.month + 1)),
+        *(f"{month}|..{d:02d}" for d in range(day.day, month_days)),
+        *(f"{month}|{d:02d}.." for d in range(2, day.day + 1)),
+    )
 
 
 def build_schema() -> tantivy.Schema:
+    """The index's fields. Scored text keeps term frequencies but no positions: only term and
+    fuzzy queries run on it (BM25 needs no positions), and recording them cost a rebuild ~10%.
+    ``name_words`` keeps positions for the phrase-prefix query of suggest."""
     sb = tantivy.SchemaBuilder()
     sb.add_unsigned_field("id", stored=True, indexed=True, fast=True)
     sb.add_unsigned_field("tie", fast=True)
     sb.add_text_field("version", stored=True, tokenizer_name="raw")
     for name in ("name_ko", "summary_ko", "description_ko"):
-        sb.add_text_field(name, stored=True, tokenizer_name="ko")
+        sb.add_text_field(name, stored=True, tokenizer_name="ko", index_option="freq")
     for name in ("name_en", "summary_en", "description_en"):
-        sb.add_text_field(name, stored=True, tokenizer_name="en")
-    sb.add_text_field("extra_ko", tokenizer_name="ko")
-    sb.add_text_field("extra_en", tokenizer_name="en")
-    sb.add_text_field("words", tokenizer_name="words")
+        sb.add_text_field(name, stored=True, tokenizer_name="en", index_option="freq")
+    sb.add_text_field("extra_ko", tokenizer_name="ko", index_option="freq")
+    sb.add_text_field("extra_en", tokenizer_name="en", index_option="freq")
+    sb.add_text_field("words", tokenizer_name="words", index_option="freq")
     sb.add_text_field("name_words", tokenizer_name="words")
     # validity terms, counted for the facet by one terms aggregation (hence fast)
     sb.add_text_field("cert", tokenizer_name="raw", fast=True)
@@ -158,13 +212,14 @@ def register_tokenizers(index: tantivy.Index) -> None:
 
 
 def to_tantivy(doc: dict) -> tantivy.Document:
-    """One search document (``search.indexing.solution_to_document``) as a tantivy document."""
-    out = tantivy.Document()
+    """One search document (``search.indexing.solution_to_document``) as a tantivy document.
+
+    The fields are gathered in a dict and handed over in one call: a rebuild converts every
+    solution, and a call per value (some fifty per document) cost more than the rest.
+    """
     sid = int(doc["id"])
     tie = stable_hash(sid)
-    out.add_unsigned("id", sid)
-    out.add_unsigned("tie", tie)
-    out.add_text("version", doc.get("version", ""))
+    fields: dict = {"id": sid, "tie": tie, "version": doc.get("version", "")}
     for name in (
         "name_ko",
         "summary_ko",
@@ -174,7 +229,7 @@ def to_tantivy(doc: dict) -> tantivy.Document:
         "description_en",
     ):
         if doc.get(name):
-            out.add_text(name, doc[name])
+            fields[name] = doc[name]
     extra_ko = [*doc.get("pilots_ko", []), doc.get("vendor_ko", "")]
     extra_en = [
         *doc.get("pilots_en", []),
@@ -184,15 +239,11 @@ def to_tantivy(doc: dict) -> tantivy.Document:
         *doc.get("pilot_cities", []),
         doc.get("vendor_en", ""),
     ]
-    for text in extra_ko:
-        if text:
-            out.add_text("extra_ko", text)
-    for text in doc.get("kpis", []):
-        if analysis.HANGUL_RUN.search(text):
-            out.add_text("extra_ko", text)
-    for text in extra_en:
-        if text:
-            out.add_text("extra_en", text)
+    fields["extra_ko"] = [
+        *(t for t in extra_ko if t),
+        *(t for t in doc.get("kpis", []) if analysis.HANGUL_RUN.search(t)),
+    ]
+    fields["extra_en"] = [t for t in extra_en if t]
     # Unstemmed words for typo correction and exact matches: the English text, plus the
     # Latin-script words (CCTV, IoT, AI) inside Korean text.
     korean = " ".join(
@@ -200,7 +251,7 @@ def to_tantivy(doc: dict) -> tantivy.Document:
         for t in (doc.get("name_ko"), doc.get("summary_ko"), doc.get("description_ko"), *extra_ko)
         if t
     )
-    words = " ".join(
+    fields["words"] = " ".join(
         t
         for t in (
             doc.get("name_en"),
@@ -211,14 +262,11 @@ def to_tantivy(doc: dict) -> tantivy.Document:
         )
         if t
     )
-    out.add_text("words", words)
     names = f"{doc.get('name_ko', '')} {doc.get('name_en', '')}"
-    out.add_text("name_words", names)
-    for prefix in name_prefixes(names):
-        out.add_text("name_prefix", prefix)
-    out.add_text("category", doc.get("category", ""))
-    for term in certification_terms(doc.get("certifications", [])):
-        out.add_text("cert", term)
+    fields["name_words"] = names
+    fields["name_prefix"] = list(name_prefixes(names))
+    fields["category"] = doc.get("category", "")
+    fields["cert"] = certification_terms(doc.get("certifications", []))
     for field, key in (
         ("tier", "tiers"),
         ("country", "countries"),
@@ -226,16 +274,18 @@ def to_tantivy(doc: dict) -> tantivy.Document:
         ("standard", "standards"),
         ("language", "languages"),
     ):
-        for value in doc.get(key, []):
-            out.add_text(field, value)
+        fields[field] = list(doc.get(key, []))
     if doc.get("price_krw") is not None:
-        out.add_float("price", float(doc["price_krw"]))
+        fields["price"] = float(doc["price_krw"])
     published = doc.get("published_at")
-    out.add_integer(
-        "published", int(dt.datetime.fromisoformat(published).timestamp()) if published else 0
-    )
-    out.add_unsigned("evidence_rank", (min(int(doc.get("evidence", 0)), 1023) << 53) | (tie >> 10))
-    return out
+    fields["published"] = int(dt.datetime.fromisoformat(published).timestamp()) if published else 0
+    fields["evidence_rank"] = (min(int(doc.get("evidence", 0)), 1023) << 53) | (tie >> 10)
+    return tantivy.Document.from_dict(fields, _document_schema())
+
+
+@functools.cache
+def _document_schema() -> tantivy.Schema:
+    return build_schema()
 
 
 class TantivyBackend(SearchBackend):
@@ -366,7 +416,10 @@ class TantivyBackend(SearchBackend):
             path.mkdir()
             index = tantivy.Index(self.schema, path=str(path))
             register_tokenizers(index)
-            writer = index.writer(heap_size=256_000_000, num_threads=2)
+            # Each thread flushes a segment when its half of the heap fills; 512 MB keeps 100k
+            # solutions in two segments (256 MB gave four, and every query visits each one).
+            heap = int(self.options.get("rebuild_heap", REBUILD_HEAP))
+            writer = index.writer(heap_size=heap, num_threads=2)
             count = 0
             for doc in documents:
                 writer.add_document(to_tantivy(doc))
@@ -411,32 +464,88 @@ class TantivyBackend(SearchBackend):
             out[int(doc.get_first("id"))] = doc.get_first("version") or ""
         return out
 
-    def _term(self, field: str, text: str, boost: float) -> tantivy.Query:
-        q = tantivy.Query.term_query(self.schema, field, text)
-        return q if boost == 1.0 else tantivy.Query.boost_query(q, boost)
+    def document_frequencies(self, words: Iterable[str]) -> dict[str, int]:
+        """Per word, the largest document frequency of its terms over the fields they are
+        searched in: term statistics only, no postings read (microseconds a word).
+
+        An English word counts its stem in the ``*_en`` fields, and itself and its stem as
+        written in ``words`` (every English field unstemmed, plus Latin words of Korean text):
+        ``drains`` counts the documents saying ``drain`` in any field. A Korean word (its
+        particle dropped, as a query drops it) counts its commonest bigram, as a query for it
+        matches any of its bigrams: ``건물에너지관리시스템`` is as common as ``시스``, since
+        searching for it costs that much and finds that many. (Its rarest bigram, nearer the
+        documents holding the whole word, made such words look rare and matching ranked
+        slightly worse on the labelled set: nDCG@10 0.9329 against 0.9347.) Stop words and
+        one-syllable words count 0, as a query finds nothing by them. Several tokens in one
+        word: the largest.
+        """
+        _, searcher = self._searcher()
+
+        def largest(fields, *texts: str) -> int:
+            return max(searcher.doc_freq(f, text) for f in fields for text in texts)
+
+        out: dict[str, int] = {}
+        for word in words:
+            count = 0
+            for token in analysis.TOKEN.findall(word.lower()):
+                terms = analysis.phrase_terms(token, fuzzy=False)
+                if not terms:
+                    continue
+                if terms[0].lang == "ko":
+                    found = max(largest(KO_FIELDS, t.text) for t in terms)
+                else:
+                    stem = terms[0].text
+                    found = max(largest(EN_FIELDS, stem), largest(["words"], token, stem))
+                count = max(count, found)
+            out[word] = count
+        return out
 
     def _term_query(self, term: analysis.Term, searcher: tantivy.Searcher) -> tantivy.Query:
+        return self._term_queries(term, searcher)[0]
+
+    def _term_queries(self, term: analysis.Term, searcher) -> tuple[tantivy.Query, list]:
+        """One term's scored query, and the same documents as plain clauses for a flat union."""
         if term.lang == "ko":
-            parts = [self._term(f, term.text, b) for f, b in KO_FIELDS.items()]
-            return tantivy.Query.disjunction_max_query(parts, tie_breaker=DISMAX_TIE)
-        parts = [self._term(f, term.text, b) for f, b in EN_FIELDS.items()]
-        parts.append(self._term("words", term.word or term.text, WORDS_BOOST))
-        query = tantivy.Query.disjunction_max_query(parts, tie_breaker=DISMAX_TIE)
-        if term.fuzzy and term.word and searcher.doc_freq("words", term.word) == 0:
+            fields = [(f, term.text, b) for f, b in KO_FIELDS.items()]
+        else:
+            fields = [(f, term.text, b) for f, b in EN_FIELDS.items()]
+            fields.append(("words", term.word or term.text, WORDS_BOOST))
+        plain = [tantivy.Query.term_query(self.schema, f, text) for f, text, _ in fields]
+        boosted = [
+            q if b == 1.0 else tantivy.Query.boost_query(q, b)
+            for q, (_, _, b) in zip(plain, fields, strict=True)
+        ]
+        query = tantivy.Query.disjunction_max_query(boosted, tie_breaker=DISMAX_TIE)
+        if (
+            term.lang == "en"
+            and term.fuzzy
+            and term.word
+            and searcher.doc_freq("words", term.word) == 0
+        ):
             # An unknown word: tolerate one typo (insertion, deletion, substitution, swap).
             fuzzy = tantivy.Query.fuzzy_term_query(
                 self.schema, "words", term.word, distance=1, transposition_cost_one=True
             )
-            return tantivy.Query.boolean_query(
+            plain.append(fuzzy)
+            query = tantivy.Query.boolean_query(
                 [
                     (tantivy.Occur.Should, query),
                     (tantivy.Occur.Should, tantivy.Query.boost_query(fuzzy, TYPO_BOOST)),
                 ]
             )
-        return query
+        return query, plain
 
     def text_query(self, text: str, searcher: tantivy.Searcher) -> tantivy.Query | None:
         """The scored part of a query: analysed terms plus synonym expansions."""
+        return self._text_query(text, searcher)[0]
+
+    def _text_query(self, text: str, searcher) -> tuple:
+        """:meth:`text_query`, the same documents as one flat union, and the terms' languages.
+
+        The union matches exactly what the scored query matches, without its dismax and boost
+        layers: the facets' aggregation pass needs no scores and runs ~20% faster on it. A field
+        of a language the query has no term in cannot match, so highlights skip it.
+        """
         text = analysis.correct_typos(
             text,
             known=lambda w: searcher.doc_freq("words", w) > 0,
@@ -444,17 +553,30 @@ class TantivyBackend(SearchBackend):
         )
         plan = analysis.plan_query(text, synonyms=self.options.get("synonyms", True))
         if plan.empty:
-            return None
-        clauses = [(tantivy.Occur.Should, self._term_query(t, searcher)) for t in plan.terms]
+            return None, None, set()
+        langs = {t.lang for t in plan.terms} | {t.lang for e in plan.expansions for t in e}
+        clauses, matches = [], []
+        for term in plan.terms:
+            query, plain = self._term_queries(term, searcher)
+            clauses.append((tantivy.Occur.Should, query))
+            matches.extend(plain)
         for expansion in plan.expansions:
             group = tantivy.Query.boolean_query(
                 [(tantivy.Occur.Must, self._term_query(t, searcher)) for t in expansion]
             )
             clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(group, SYNONYM_BOOST)))
-        return tantivy.Query.boolean_query(clauses)
+            matches.append(group)
+        match = tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in matches])
+        return tantivy.Query.boolean_query(clauses), match, langs
 
     def _any_of(self, field: str, values: Iterable[str]) -> tantivy.Query:
-        return tantivy.Query.term_set_query(self.schema, field, list(values))
+        """Documents with any of the values. Term queries, not ``term_set_query``: that one
+        builds an automaton and a bitset per segment and made a one-value filter ~0.4 ms
+        slower at 100k documents."""
+        terms = [tantivy.Query.term_query(self.schema, field, v) for v in values]
+        if len(terms) == 1:
+            return terms[0]
+        return tantivy.Query.boolean_query([(tantivy.Occur.Should, t) for t in terms])
 
     def filter_queries(self, query: SearchQuery) -> list[tantivy.Query]:
         """Filters as non-scoring clauses (the tantivy counterpart of ``bool.filter``)."""
@@ -507,13 +629,22 @@ class TantivyBackend(SearchBackend):
 
     def _search(self, query: SearchQuery) -> SearchResult:
         index, searcher = self._searcher()
-        text = self.text_query(query.text, searcher) if query.text.strip() else None
+        no_text = (None, None, ())
+        text, match, langs = (
+            self._text_query(query.text, searcher) if query.text.strip() else no_text
+        )
         filters = self.filter_queries(query)
         if text is None and query.text.strip():
             text = tantivy.Query.empty_query()  # only stop words or punctuation: nothing matches
-        clauses = [(tantivy.Occur.Must, text or tantivy.Query.all_query())]
-        clauses += [(tantivy.Occur.Must, tantivy.Query.const_score_query(f, 0.0)) for f in filters]
-        full = tantivy.Query.boolean_query(clauses) if len(clauses) > 1 else clauses[0][1]
+        filter_clauses = [
+            (tantivy.Occur.Must, tantivy.Query.const_score_query(f, 0.0)) for f in filters
+        ]
+
+        def with_filters(q: tantivy.Query) -> tantivy.Query:
+            clauses = [(tantivy.Occur.Must, q), *filter_clauses]
+            return tantivy.Query.boolean_query(clauses) if len(clauses) > 1 else q
+
+        full = with_filters(text or tantivy.Query.all_query())
         offset = (query.page - 1) * query.page_size
         want = offset + query.page_size
 
@@ -535,7 +666,7 @@ class TantivyBackend(SearchBackend):
 
         ids = searcher.fast_field_values("id", [a for _, a in page]) if page else []
         highlights = (
-            self._highlights(searcher, text, [a for _, a in page])
+            self._highlights(searcher, text, langs, [a for _, a in page])
             if (query.highlight and text is not None and page)
             else [{} for _ in page]
         )
@@ -543,7 +674,11 @@ class TantivyBackend(SearchBackend):
             SearchHit(solution_id=int(i), score=float(s), highlights=h)
             for (s, _), i, h in zip(page, ids, highlights, strict=True)
         ]
-        facets = self._facets(searcher, full, query) if query.facets else {}
+        facets = (
+            self._facets(searcher, full if match is None else with_filters(match), query)
+            if query.facets
+            else {}
+        )
         return SearchResult(
             hits=hits, total=total, facets=facets, page=query.page, page_size=query.page_size
         )
@@ -561,9 +696,13 @@ class TantivyBackend(SearchBackend):
         ranked = sorted(zip(hits, ties, strict=True), key=lambda x: (-x[0][0], x[1]))
         return [(float(s), a) for (s, a), _ in ranked[offset:want]], result.count
 
-    def _highlights(self, searcher, text_query, addresses) -> list[dict[str, list[str]]]:
+    def _highlights(self, searcher, text_query, langs, addresses) -> list[dict[str, list[str]]]:
+        """Snippets of the page's hits; a field of a language the query has no term in is
+        skipped, as it cannot highlight anything (each snippet re-reads the field's text)."""
         gens = {}
         for field in HIGHLIGHT_FIELDS:
+            if field.rsplit("_", 1)[1] not in langs:
+                continue
             gen = tantivy.SnippetGenerator.create(searcher, text_query, self.schema, field)
             gen.set_max_num_chars(160)
             gens[field] = gen

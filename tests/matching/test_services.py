@@ -254,3 +254,135 @@ def test_profile_cache_stays_within_its_bound(catalogue, monkeypatch):
         selectors.solution_profiles([sid])
         assert len(selectors._PROFILE_CACHE) <= 2
     assert set(selectors.solution_profiles(ids)) == set(ids)  # evicted ones load again
+
+
+# -- which words retrieval searches for ------------------------------------------------------
+
+
+class _Counts:
+    """A vocabulary with given counts (the pure functions' input); records what was asked."""
+
+    def __init__(self, counts: dict[str, int], common: float = float("inf")):
+        self.counts, self.common, self.asked = counts, common, []
+
+    def frequencies(self, words):
+        self.asked.append(list(words))
+        return {w: self.counts.get(w, 0) for w in words}
+
+
+def test_informative_words_are_the_rarest_in_text_order_at_most_keep():
+    words = "storm drain sensor city data flood city alert".split()
+    counts = {"storm": 40, "drain": 5, "sensor": 300, "city": 900, "data": 800, "flood": 7}
+    counts["alert"] = 60
+    assert services.informative_words(words, counts, 3) == ["storm", "drain", "flood"]
+    assert services.informative_words(words, counts, 1) == ["drain"]
+    # equally rare: the word said more often wins, then the earlier one
+    assert services.informative_words("a1 b2 b2 c3".split(), {"a1": 3, "b2": 3, "c3": 3}, 1) == [
+        "b2"
+    ]
+    assert services.informative_words("a1 c3".split(), {"a1": 3, "c3": 3}, 1) == ["a1"]
+
+
+def test_informative_words_leave_out_unknown_and_common_words_but_never_everything():
+    counts = {"drain": 5, "city": 900, "data": 800}
+    words = "drain city data unheard".split()
+    assert services.informative_words(words, counts, 10) == ["drain", "city", "data"]
+    assert services.informative_words(words, counts, 10, common=500) == ["drain"]
+    assert services.informative_words("city data".split(), counts, 10, common=500) == [
+        "city",
+        "data",
+    ]  # only common words: the query keeps the rarest of them rather than search for nothing
+    assert services.informative_words(["unheard"], counts, 10) == []
+
+
+def test_focused_text_keeps_the_title_whole_and_the_description_most_informative_words():
+    counts = {w: 100 + i for i, w in enumerate("one two three four five six seven".split())}
+    counts["rare"] = 2
+    vocabulary = _Counts(counts)
+    text = "Common title words\none two three four rare five six seven"
+    assert services.focused_text(text, vocabulary, keep=3) == "Common title words\none two rare"
+    assert vocabulary.asked == [["one", "two", "three", "four", "rare", "five", "six", "seven"]]
+
+
+def test_a_short_description_is_searched_as_written_without_asking_for_counts():
+    vocabulary = _Counts({})
+    text = "Smart parking\nGuide drivers to free spaces."
+    assert services.focused_text(text, vocabulary, keep=5) == text
+    assert vocabulary.asked == []
+    assert services.focused_text("\nGuide drivers", vocabulary, keep=5) == "Guide drivers"
+
+
+def test_common_words_leave_descriptions_and_feedback_of_a_large_catalogue():
+    vocabulary = _Counts({"parking": 900, "kerb": 3, "sensor": 700}, common=500)
+    assert services.focused_text("Parking\nparking kerb sensor", vocabulary, keep=5) == (
+        "Parking\nkerb"
+    )
+    assert services.most_informative("parking kerb", vocabulary, keep=8) == "kerb"
+
+
+def test_word_counts_come_from_the_real_index_and_size_the_common_cut(
+    catalogue, reindex, monkeypatch
+):
+    from matching import weights as W
+    from search.backends import get_backend
+
+    backend = get_backend()
+    vocabulary = services.Vocabulary(backend, services._FrequencyTable())
+    assert vocabulary.common == float("inf")  # 4 solutions: below the minimum, nothing common
+    counts = vocabulary.frequencies(["parking", "premium", "underpasses", "zeppelin"])
+    # every summary mentions parking (the factory's), one name says premium, one underpasses
+    assert counts == {"parking": 4, "premium": 1, "underpasses": 1, "zeppelin": 0}
+    monkeypatch.setattr(W, "COMMON_WORD_MIN_DOCUMENTS", 4)
+    monkeypatch.setattr(W, "COMMON_WORD_SHARE", 0.5)
+    assert services.Vocabulary(backend, services._FrequencyTable()).common == 2.0
+
+
+def test_a_long_description_still_retrieves_by_its_informative_words(catalogue, need, monkeypatch):
+    from matching import selectors
+    from matching import weights as W
+
+    need.title_en, need.title_ko = "", ""
+    need.description_en = (
+        "We want the town centre to be calmer for everyone: parking guidance for drivers, "
+        "with signs that show free spaces, so that fewer cars circle looking for a place."
+    )
+    monkeypatch.setattr(W, "QUERY_DESCRIPTION_WORDS", 3)
+    texts = selectors.query_texts(need)
+    backend_text = services.focused_text(texts[0], services.Vocabulary(_backend()), keep=3)
+    assert len(backend_text.split()) == 3
+    found = services.retrieve(texts, category=need.category)
+    assert {catalogue["good"].id, catalogue["lapsing"].id} <= set(found)
+
+
+def _backend():
+    from search.backends import get_backend
+
+    return get_backend()
+
+
+def test_feedback_finds_a_product_described_only_in_the_other_language(
+    catalogue, reindex, monkeypatch
+):
+    from matching import weights as W
+
+    # Words no synonym links across languages: only the English match's Korean name leads on.
+    english = published(name_en="Zorvex kerb beacon", name_ko="조르벡스 연석 비콘", tags=[])
+    korean_only = published(
+        name_en="",
+        name_ko="조르벡스 연석 비콘 설치형",
+        summary_en="",
+        summary_ko="연석에 설치하는 비콘입니다.",
+        tags=[],
+        languages=["ko"],
+    )
+    reindex()
+    found = services.retrieve(["Zorvex kerb beacon\n"], category="mobility")
+    assert english.id in found
+    assert found.get(korean_only.id, 0) > 0  # no English word of its own: found by feedback
+    monkeypatch.setattr(W, "FEEDBACK_DOCS", 0)
+    assert korean_only.id not in services.retrieve(["Zorvex kerb beacon\n"], category="mobility")
+
+
+def test_query_words_are_read_as_the_engine_reads_them():
+    words = services.query_words("Sensors for the flood sensor: 침수를 막는 침수 센서")
+    assert words == ["sensors", "flood", "sensors", "침수", "막는", "침수", "센서"]

@@ -200,3 +200,21 @@ class BackendContract:
 
     def test_health_reports_ok(self, loaded):
         assert loaded.health()["ok"] is True
+
+    def test_document_frequencies_count_words_in_any_field_and_language(self, backend):
+        backend.index(
+            [
+                make_doc(11, name_en="Storm drain monitor", summary_ko="빗물받이 침수를 감지"),
+                make_doc(12, name_en="Drain cleaning robot", summary_ko="도로 침수 예방"),
+                make_doc(
+                    13, summary_en="Sensors in every city drain.", summary_ko="차량 대수를 셉니다"
+                ),
+                make_doc(14, name_en="Bus shelter", summary_ko="정류장 안내"),
+                make_doc(15, name_en="Street lighting", summary_ko="가로등 개수를 관리"),
+            ]
+        )
+        # 침수를: its particle dropped, as a query drops it (수를 is in three summaries)
+        counts = backend.document_frequencies(["drain", "drains", "침수를", "zebrafish", "sensor"])
+        assert counts == {"drain": 3, "drains": 3, "침수를": 2, "zebrafish": 0, "sensor": 1}
+        assert backend.document_frequencies([]) == {}
+        assert backend.health()["documents"] == 5

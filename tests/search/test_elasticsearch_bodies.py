@@ -105,3 +105,14 @@ def test_bulk_actions_index_documents_by_id():
     assert actions[0]["_index"] == "solutions-new"
     assert actions[0]["_source"] == to_es_source(CATALOGUE[0])
     assert actions[0]["_source"]["certifications"][0]["type"] == "gs"
+
+
+def test_word_frequencies_are_size_zero_counts_in_one_multi_search():
+    bodies = backend().frequency_search(["침수를", "Sensors"]).to_dict()
+    assert bodies[0] == {} and bodies[2] == {}  # headers: the alias goes with the request
+    first, second = bodies[1], bodies[3]
+    assert first["size"] == 0 and first["track_total_hits"] is True
+    match = first["query"]["multi_match"]
+    assert match["query"] == "침수"  # the particle is dropped, as queries drop it
+    assert {"name_ko", "summary_ko", "name_en", "description_en"} <= set(match["fields"])
+    assert second["query"]["multi_match"]["query"] == "sensors"

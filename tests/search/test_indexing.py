@@ -129,6 +129,22 @@ def test_bulk_documents_equal_one_by_one_documents(db):
     assert bulk == [one]
 
 
+def test_bulk_documents_skip_unpublished_solutions_inside_a_batch(db):
+    first = SolutionFactory(status=Solution.Status.PUBLISHED)
+    draft = SolutionFactory(status=Solution.Status.DRAFT)
+    CertificationFactory(solution=draft, type="gs")
+    KpiFactory(pilot=PilotFactory(solution=draft))
+    last = SolutionFactory(status=Solution.Status.PUBLISHED)
+    KpiFactory(pilot=PilotFactory(solution=last, verification="verified"))
+    CertificationFactory(solution=last, type="kc")
+    one = [
+        indexing.solution_to_document(indexing.indexable_solutions().get(pk=s.pk))
+        for s in (first, last)
+    ]
+    for batch_size in (1, 2, 1000):
+        assert list(indexing.iter_documents(batch_size=batch_size)) == one, batch_size
+
+
 def test_rebuild_catches_up_writes_made_while_it_ran(
     submitted, operator_user, vendor_user, django_capture_on_commit_callbacks
 ):

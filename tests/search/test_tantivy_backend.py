@@ -30,6 +30,31 @@ def test_validity_terms_cover_exactly_the_window():
     assert len(terms) < 60
 
 
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (dt.date(2023, 3, 1), dt.date(2027, 5, 28)),  # whole months from March, days of May
+        (dt.date(2024, 2, 10), dt.date(2024, 11, 30)),  # inside one year: days, months
+        (dt.date(2026, 3, 5), dt.date(2026, 3, 20)),  # inside one month: day by day
+        (dt.date(2025, 1, 1), dt.date(2025, 12, 31)),  # a whole year
+        (dt.date(2024, 2, 1), dt.date(2024, 2, 29)),  # a whole leap February
+        (None, dt.date(2025, 6, 14)),  # open start
+        (dt.date(2025, 3, 10), None),  # open end
+    ],
+)
+def test_validity_terms_are_few_and_cover_each_day_of_the_window_exactly_once(start, end):
+    terms = validity_terms("gs", start, end)
+    assert len(terms) == len(set(terms))
+    first, last = start or dt.date(2019, 1, 1), end or dt.date(2031, 12, 31)
+    day = first - dt.timedelta(days=400)
+    while day <= last + dt.timedelta(days=400):
+        covering = [k for k in day_keys(day) if f"gs|{k}" in terms]
+        inside = (start is None or start <= day) and (end is None or day <= end)
+        assert len(covering) == (1 if inside else 0), day
+        day += dt.timedelta(days=1)
+    assert len(terms) <= 20 or (start and end and start.month == end.month)
+
+
 def test_index_path_that_is_a_file_makes_search_unavailable(tmp_path):
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("x")
@@ -128,3 +153,96 @@ def test_suggest_completes_any_word_of_a_name_in_either_language(tmp_path):
     assert [(s.solution_id, s.language) for s in backend.suggest("주")] == [(1, "ko")]
     assert [s.solution_id for s in backend.suggest("smart park")] == [1]
     assert backend.suggest("parkingguidancesystems") == []
+
+
+def test_highlights_follow_a_synonym_into_the_other_language(tmp_path):
+    backend = TantivyBackend(path=tmp_path / "index")
+    backend.index(CATALOGUE)
+    hits = {h.solution_id: h.highlights for h in backend.search(SearchQuery(text="CCTV")).hits}
+    assert "<b>" in hits[4]["name_ko"][0]  # 영상감시, a Korean synonym of the English query
+    assert "<b>" in hits[3]["name_en"][0]
+
+
+@pytest.mark.parametrize(
+    "text", ["CCTV", "surveilance", "fere", "traffic 교통신호", "sensors", "주차"]
+)
+def test_facets_count_exactly_the_documents_the_query_matches(tmp_path, text):
+    backend = TantivyBackend(path=tmp_path / "index")
+    backend.index(CATALOGUE)
+    result = backend.search(SearchQuery(text=text, page_size=50))
+    assert result.total > 0
+    assert sum(result.facets["category"].values()) == result.total == len(result.hits)
+
+
+def _varied_catalogue(ids, seed):
+    """Solutions with random facet values and (sometimes overlapping) certifications."""
+    import random
+
+    rng = random.Random(seed)
+    docs = []
+    for i in ids:
+        certs = []
+        for _ in range(rng.randint(0, 3)):
+            start = dt.date(2023, 1, 1) + dt.timedelta(days=rng.randrange(0, 1200))
+            end = start + dt.timedelta(days=rng.randrange(0, 900))
+            certs.append(
+                {
+                    "type": rng.choice(["gs", "kc", "nep"]),
+                    "valid_from": start.isoformat() if rng.random() < 0.9 else None,
+                    "valid_until": end.isoformat() if rng.random() < 0.9 else None,
+                }
+            )
+        docs.append(
+            make_doc(
+                i,
+                name_en=rng.choice(["Parking sensors", "Traffic signals", "Air sensors"]),
+                category=rng.choice(["mobility", "safety", "energy", "environment"]),
+                tiers=rng.sample(["metropolitan", "city", "county"], rng.randint(0, 2)),
+                countries=rng.sample(["KR", "VN", "PE", "KE"], rng.randint(1, 3)),
+                deployment=rng.sample(["cloud", "edge", "hybrid"], rng.randint(0, 2)),
+                standards=rng.sample(["MQTT", "NGSI-LD", "oneM2M"], rng.randint(0, 2)),
+                certifications=certs,
+            )
+        )
+    return docs
+
+
+def _per_field_counts(backend, text, day):
+    """Each facet value's count as the total of the query filtered on that one value."""
+    values = {
+        "category": ["mobility", "safety", "energy", "environment"],
+        "tier": ["metropolitan", "city", "county"],
+        "country": ["KR", "VN", "PE", "KE"],
+        "deployment": ["cloud", "edge", "hybrid"],
+        "standard": ["MQTT", "NGSI-LD", "oneM2M"],
+        "certification": ["gs", "kc", "nep"],
+    }
+    out = {}
+    for facet, candidates in values.items():
+        counts = {}
+        for value in candidates:
+            q = SearchQuery(text=text, valid_on=day, facets=False, **{facet: (value,)})
+            total = backend.search(q).total
+            if total:
+                counts[value] = total
+        out[facet] = counts
+    return out
+
+
+def test_facets_equal_the_counts_of_each_value_filtered_alone(tmp_path):
+    backend = TantivyBackend(path=tmp_path / "index")
+    writer = TantivyBackend(path=tmp_path / "index")  # as another process would
+    writer.index(_varied_catalogue(range(1, 121), seed=3))
+    days = [dt.date(2024, 2, 29), dt.date(2025, 7, 1), dt.date(2026, 12, 31), dt.date(2030, 1, 1)]
+    for round_ in range(2):
+        for text in ("", "sensors", "parking"):
+            for day in days:
+                facets = backend.search(SearchQuery(text=text, valid_on=day)).facets
+                assert facets == _per_field_counts(backend, text, day), (text, day)
+                assert list(facets["certification"].values()) == sorted(
+                    facets["certification"].values(), reverse=True
+                )
+        # another instance commits new validity windows and deletes: the facets follow
+        writer.index(_varied_catalogue(range(100, 161), seed=4 + round_))
+        writer.delete(range(1, 11))
+    assert facets["certification"] and facets["country"] and facets["tier"]
