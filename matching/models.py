@@ -43,7 +43,39 @@ class ProcurementMethod(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Need(models.Model):
+class Opportunity(models.Model):
+    """What a need and a lead share: who brought it, what is asked, by when, for how much."""
+
+    exchange_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    description_ko = models.TextField(blank=True)
+    description_en = models.TextField(blank=True)
+    budget_max = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
+    budget_currency = models.CharField(max_length=3, blank=True)
+    required_certifications = models.JSONField(default=list, blank=True)
+    deadline = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    ID_PREFIX = ""  # of the exchange id given to items created here ("n-12", "l-7")
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(title_ko="") | ~Q(title_en=""), name="%(class)s_has_a_title"
+            )
+        ]
+
+    @property
+    def public_id(self) -> str:
+        return self.exchange_id or f"{self.ID_PREFIX}-{self.pk}"
+
+
+class Need(Opportunity):
     """A municipality's need; private to its organisation until published."""
 
     class Status(models.TextChoices):
@@ -51,12 +83,8 @@ class Need(models.Model):
         PUBLISHED = "published", _("Published")
         CLOSED = "closed", _("Closed")
 
-    exchange_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
     organisation = models.ForeignKey(
         Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="needs"
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     # The buyer is the organisation; these hold a copy (or the imported buyer when there is none).
     buyer_name = models.CharField(max_length=200, blank=True)
@@ -65,50 +93,28 @@ class Need(models.Model):
     buyer_population = models.PositiveIntegerField(null=True, blank=True)
     title_ko = models.CharField(max_length=300, blank=True)
     title_en = models.CharField(max_length=300, blank=True)
-    description_ko = models.TextField(blank=True)
-    description_en = models.TextField(blank=True)
     category = models.CharField(max_length=16, choices=Category.choices)
-    budget_max = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
-    budget_currency = models.CharField(max_length=3, blank=True)
-    required_certifications = models.JSONField(default=list, blank=True)
-    deadline = models.DateField(null=True, blank=True)
     procurement_method = models.CharField(
         max_length=24, choices=ProcurementMethod.choices, blank=True
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=~Q(title_ko="") | ~Q(title_en=""), name="need_has_a_title"
-            )
-        ]
+    ID_PREFIX = "n"
 
     def __str__(self) -> str:
         return self.title_ko or self.title_en
 
-    @property
-    def public_id(self) -> str:
-        return self.exchange_id or f"n-{self.pk}"
 
-
-class Lead(models.Model):
+class Lead(Opportunity):
     """An overseas procurement lead, entered by an export agency or imported."""
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
         CLOSED = "closed", _("Closed")
 
-    exchange_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
     organisation = models.ForeignKey(
         Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="leads"
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     source = models.CharField(max_length=16, choices=LeadSource.choices, default=LeadSource.OTHER)
     url = models.URLField(max_length=500, blank=True)
@@ -117,32 +123,14 @@ class Lead(models.Model):
     buyer = models.CharField(max_length=300, blank=True)
     title_ko = models.CharField(max_length=500, blank=True)
     title_en = models.CharField(max_length=500, blank=True)
-    description_ko = models.TextField(blank=True)
-    description_en = models.TextField(blank=True)
     category = models.CharField(max_length=16, choices=Category.choices, blank=True)
-    budget_max = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
-    budget_currency = models.CharField(max_length=3, blank=True)
     financing = models.CharField(max_length=16, choices=Financing.choices, blank=True)
-    required_certifications = models.JSONField(default=list, blank=True)
-    deadline = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=~Q(title_ko="") | ~Q(title_en=""), name="lead_has_a_title"
-            )
-        ]
+    ID_PREFIX = "l"
 
     def __str__(self) -> str:
         return self.title_en or self.title_ko
-
-    @property
-    def public_id(self) -> str:
-        return self.exchange_id or f"l-{self.pk}"
 
 
 class Match(models.Model):
