@@ -5,13 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import math
-import os
 import threading
 import time
 import weakref
 from collections import Counter
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import TypeVar
 
@@ -23,6 +21,7 @@ from django.utils import timezone
 from catalogue.models import Solution
 from search.analysis import ENGLISH_STOPWORDS, HANGUL_RUN, TOKEN, stem, strip_korean_ending
 from search.backends import get_backend
+from search.parallel import engine_pool
 from search.types import SearchQuery
 
 from . import selectors
@@ -40,24 +39,16 @@ from .scoring import (
 MATCHES_KEPT = 50  # stored per need or lead; decisions on others are kept too
 
 # The searches of one retrieval are independent and the engine releases the GIL while it
-# searches, so they run side by side (one thread per core is enough); made lazily per process,
-# so a forked worker gets its own.
+# searches, so they run side by side (search.parallel).
 SEARCH_THREADS = 2
-_search_pool: tuple[int, ThreadPoolExecutor] | None = None
 T = TypeVar("T")
 
 
 def _in_parallel(search: Callable[[object, str], T], backend, texts: list[str]) -> list[T]:
     """``search(backend, text)`` for every text, side by side; results in the order of texts."""
-    global _search_pool
     if len(texts) <= 1 or SEARCH_THREADS <= 1:
         return [search(backend, text) for text in texts]
-    if _search_pool is None or _search_pool[0] != os.getpid():
-        _search_pool = (
-            os.getpid(),
-            ThreadPoolExecutor(SEARCH_THREADS, thread_name_prefix="matching-search"),
-        )
-    return list(_search_pool[1].map(lambda text: search(backend, text), texts))
+    return list(engine_pool().map(lambda text: search(backend, text), texts))
 
 
 # -- which words to search for ------------------------------------------------------------------

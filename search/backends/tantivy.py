@@ -9,6 +9,7 @@ Tokenizers are not stored in the index, so they are registered after every open.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import fcntl
 import functools
@@ -26,6 +27,7 @@ from django.conf import settings
 
 from catalogue.vocabularies import CertificationType
 from search import analysis
+from search.parallel import engine_pool
 from search.types import SearchHit, SearchQuery, SearchResult, SearchUnavailable, Suggestion
 
 from .base import SearchBackend
@@ -36,6 +38,10 @@ WORDS_BOOST = 0.6
 TYPO_BOOST = 1.5
 SYNONYM_BOOST = 0.7
 DISMAX_TIE = 0.3
+# A term in more than this share of the documents only ranks what the query's other terms find
+# (see TantivyBackend._text_query), unless they find fewer than MIN_DISTINCTIVE_MATCHES.
+COMMON_TERM_SHARE = 0.2
+MIN_DISTINCTIVE_MATCHES = 10
 HIGHLIGHT_FIELDS = (
     "name_ko",
     "name_en",
@@ -57,8 +63,27 @@ OPEN_START = dt.date(1970, 1, 1)
 OPEN_END = dt.date(2099, 12, 31)
 LOCK_RETRY_SECONDS = 10.0
 REBUILD_HEAP = 512_000_000  # bytes, shared by the two indexing threads of a rebuild
-PREFIX_MAX = 12
+# Suggest looks a prefix of up to this many characters up as one term of ``name_prefix``: such
+# short prefixes start hundreds of words, more than a phrase-prefix query expands (50). A longer
+# prefix starts few words, so the phrase-prefix query on ``name_words`` finds them all; indexing
+# prefixes up to 12 characters instead cost a rebuild ~6 % of its CPU.
+PREFIX_MAX = 4
 LATIN = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+
+
+@dataclasses.dataclass(frozen=True)
+class TextQuery:
+    """The text part of one search: scored, as a flat union for the facets, its languages, and
+    the query with every term matching when the scored one keeps common terms for ranking."""
+
+    scored: tantivy.Query
+    match: tantivy.Query
+    langs: set[str]
+    broader: TextQuery | None = None
+
+
+def _any(queries: list[tantivy.Query]) -> tantivy.Query:
+    return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in queries])
 
 
 def stable_hash(solution_id: int) -> int:
@@ -196,7 +221,7 @@ def build_schema() -> tantivy.Schema:
     sb.add_text_field("name_words", tokenizer_name="words")
     # validity terms, counted for the facet by one terms aggregation (hence fast)
     sb.add_text_field("cert", tokenizer_name="raw", fast=True)
-    sb.add_text_field("name_prefix", tokenizer_name="raw")  # every prefix of every name word
+    sb.add_text_field("name_prefix", tokenizer_name="raw")  # short prefixes of name words
     for name in ("category", "tier", "country", "deployment", "standard", "language"):
         sb.add_text_field(name, tokenizer_name="raw", fast=True)
     sb.add_float_field("price", indexed=True, fast=True)
@@ -535,16 +560,25 @@ class TantivyBackend(SearchBackend):
             )
         return query, plain
 
-    def text_query(self, text: str, searcher: tantivy.Searcher) -> tantivy.Query | None:
-        """The scored part of a query: analysed terms plus synonym expansions."""
-        return self._text_query(text, searcher)[0]
+    def _term_doc_freq(self, term: analysis.Term, searcher) -> int:
+        """Documents holding the term in the field where it is commonest (statistics only)."""
+        fields = KO_FIELDS if term.lang == "ko" else EN_FIELDS
+        return max(searcher.doc_freq(f, term.text) for f in fields)
 
-    def _text_query(self, text: str, searcher) -> tuple:
-        """:meth:`text_query`, the same documents as one flat union, and the terms' languages.
+    def _text_query(self, text: str, searcher) -> TextQuery | None:
+        """The scored part of a query (analysed terms plus synonym expansions), the same
+        documents as one flat union, and the terms' languages; ``None`` when no term is left.
 
         The union matches exactly what the scored query matches, without its dismax and boost
         layers: the facets' aggregation pass needs no scores and runs ~20% faster on it. A field
         of a language the query has no term in cannot match, so highlights skip it.
+
+        Common terms (in more than ``COMMON_TERM_SHARE`` of the documents) only rank the
+        documents the query's distinctive terms find, as Lucene's ``CommonTermsQuery`` does:
+        a word in most documents says little about what the buyer wants, yet matching it costs
+        a pass over most of the index (3 to 4 times the query's cost). When the distinctive
+        terms find fewer than ``MIN_DISTINCTIVE_MATCHES`` documents, the ``broader`` query,
+        every term matching, is used instead, so a rare word never leaves the page nearly empty.
         """
         text = analysis.correct_typos(
             text,
@@ -553,21 +587,38 @@ class TantivyBackend(SearchBackend):
         )
         plan = analysis.plan_query(text, synonyms=self.options.get("synonyms", True))
         if plan.empty:
-            return None, None, set()
+            return None
         langs = {t.lang for t in plan.terms} | {t.lang for e in plan.expansions for t in e}
-        clauses, matches = [], []
+        cutoff = COMMON_TERM_SHARE * searcher.num_docs
+        rare: list[tuple[tantivy.Query, list]] = []
+        common: list[tuple[tantivy.Query, list]] = []
         for term in plan.terms:
             query, plain = self._term_queries(term, searcher)
-            clauses.append((tantivy.Occur.Should, query))
-            matches.extend(plain)
+            common_term = self._term_doc_freq(term, searcher) > cutoff
+            (common if common_term else rare).append((query, plain))
         for expansion in plan.expansions:
             group = tantivy.Query.boolean_query(
                 [(tantivy.Occur.Must, self._term_query(t, searcher)) for t in expansion]
             )
-            clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(group, SYNONYM_BOOST)))
-            matches.append(group)
-        match = tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in matches])
-        return tantivy.Query.boolean_query(clauses), match, langs
+            # a conjunction finds at most what its rarest term finds
+            common_group = min(self._term_doc_freq(t, searcher) for t in expansion) > cutoff
+            boosted = tantivy.Query.boost_query(group, SYNONYM_BOOST)
+            (common if common_group else rare).append((boosted, [group]))
+        broader = TextQuery(
+            scored=_any([q for q, _ in rare + common]),
+            match=_any([m for _, plain in rare + common for m in plain]),
+            langs=langs,
+        )
+        if not rare or not common:
+            return broader
+        scored = tantivy.Query.boolean_query(
+            [
+                (tantivy.Occur.Must, _any([q for q, _ in rare])),
+                *((tantivy.Occur.Should, q) for q, _ in common),
+            ]
+        )
+        match = _any([m for _, plain in rare for m in plain])
+        return TextQuery(scored=scored, match=match, langs=langs, broader=broader)
 
     def _any_of(self, field: str, values: Iterable[str]) -> tantivy.Query:
         """Documents with any of the values. Term queries, not ``term_set_query``: that one
@@ -629,22 +680,37 @@ class TantivyBackend(SearchBackend):
 
     def _search(self, query: SearchQuery) -> SearchResult:
         index, searcher = self._searcher()
-        no_text = (None, None, ())
-        text, match, langs = (
-            self._text_query(query.text, searcher) if query.text.strip() else no_text
-        )
-        filters = self.filter_queries(query)
+        text = self._text_query(query.text, searcher) if query.text.strip() else None
         if text is None and query.text.strip():
-            text = tantivy.Query.empty_query()  # only stop words or punctuation: nothing matches
+            # only stop words or punctuation: nothing matches
+            empty = tantivy.Query.empty_query()
+            text = TextQuery(scored=empty, match=empty, langs=set())
+        result = self._run(searcher, query, text)
+        if text is not None and text.broader is not None and result.total < MIN_DISTINCTIVE_MATCHES:
+            result = self._run(searcher, query, text.broader)
+        return result
+
+    def _run(self, searcher, query: SearchQuery, text: TextQuery | None) -> SearchResult:
+        """One query's page, total, highlights and facets."""
         filter_clauses = [
-            (tantivy.Occur.Must, tantivy.Query.const_score_query(f, 0.0)) for f in filters
+            (tantivy.Occur.Must, tantivy.Query.const_score_query(f, 0.0))
+            for f in self.filter_queries(query)
         ]
 
         def with_filters(q: tantivy.Query) -> tantivy.Query:
             clauses = [(tantivy.Occur.Must, q), *filter_clauses]
             return tantivy.Query.boolean_query(clauses) if len(clauses) > 1 else q
 
-        full = with_filters(text or tantivy.Query.all_query())
+        full = with_filters(text.scored if text else tantivy.Query.all_query())
+        # The facets' aggregation runs its own pass over the matches: on the engine's threads,
+        # beside the page and its highlights (the engine releases the GIL while it works).
+        facets = (
+            engine_pool().submit(
+                self._facets, searcher, with_filters(text.match) if text else full, query
+            )
+            if query.facets
+            else None
+        )
         offset = (query.page - 1) * query.page_size
         want = offset + query.page_size
 
@@ -666,7 +732,7 @@ class TantivyBackend(SearchBackend):
 
         ids = searcher.fast_field_values("id", [a for _, a in page]) if page else []
         highlights = (
-            self._highlights(searcher, text, langs, [a for _, a in page])
+            self._highlights(searcher, text.scored, text.langs, [a for _, a in page])
             if (query.highlight and text is not None and page)
             else [{} for _ in page]
         )
@@ -674,13 +740,12 @@ class TantivyBackend(SearchBackend):
             SearchHit(solution_id=int(i), score=float(s), highlights=h)
             for (s, _), i, h in zip(page, ids, highlights, strict=True)
         ]
-        facets = (
-            self._facets(searcher, full if match is None else with_filters(match), query)
-            if query.facets
-            else {}
-        )
         return SearchResult(
-            hits=hits, total=total, facets=facets, page=query.page, page_size=query.page_size
+            hits=hits,
+            total=total,
+            facets=facets.result() if facets else {},
+            page=query.page,
+            page_size=query.page_size,
         )
 
     def _ranked_page(self, searcher, full, offset: int, want: int):
