@@ -8,9 +8,11 @@ a forked server worker gets its own and never inherits a parent's dead threads.
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 
 ENGINE_THREADS = 2
+THREAD_PREFIX = "engine"
 _pool: tuple[int, ThreadPoolExecutor] | None = None
 
 
@@ -18,5 +20,19 @@ def engine_pool() -> ThreadPoolExecutor:
     """This process's pool (made on first use, and again after a fork)."""
     global _pool
     if _pool is None or _pool[0] != os.getpid():
-        _pool = (os.getpid(), ThreadPoolExecutor(ENGINE_THREADS, thread_name_prefix="engine"))
+        _pool = (os.getpid(), ThreadPoolExecutor(ENGINE_THREADS, thread_name_prefix=THREAD_PREFIX))
     return _pool[1]
+
+
+def beside(fn, *args) -> Future:
+    """``fn(*args)`` on the pool while the caller goes on; run at once when the caller is itself
+    one of the pool's threads (a search run by a parallel retrieval), since waiting there for a
+    queued task could leave every pool thread waiting on another."""
+    if threading.current_thread().name.startswith(THREAD_PREFIX):
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args))
+        except Exception as exc:  # noqa: BLE001 - handed to the caller by future.result()
+            future.set_exception(exc)
+        return future
+    return engine_pool().submit(fn, *args)

@@ -27,7 +27,7 @@ from django.conf import settings
 
 from catalogue.vocabularies import CertificationType
 from search import analysis
-from search.parallel import engine_pool
+from search.parallel import beside
 from search.types import SearchHit, SearchQuery, SearchResult, SearchUnavailable, Suggestion
 
 from .base import SearchBackend
@@ -705,9 +705,7 @@ class TantivyBackend(SearchBackend):
         # The facets' aggregation runs its own pass over the matches: on the engine's threads,
         # beside the page and its highlights (the engine releases the GIL while it works).
         facets = (
-            engine_pool().submit(
-                self._facets, searcher, with_filters(text.match) if text else full, query
-            )
+            beside(self._facets, searcher, with_filters(text.match) if text else full, query)
             if query.facets
             else None
         )

@@ -1,0 +1,36 @@
+"""The engine's thread pool: side-by-side calls, and no deadlock when nested."""
+
+import threading
+
+import pytest
+
+from search.parallel import beside, engine_pool
+
+
+def test_beside_runs_on_an_engine_thread_and_returns_the_result():
+    assert beside(lambda: threading.current_thread().name).result(timeout=5).startswith("engine")
+
+
+def test_beside_called_from_every_engine_thread_at_once_does_not_deadlock():
+    """Each pool thread asks for work beside it and waits: queued, that would wait forever."""
+    barrier = threading.Barrier(2)
+
+    def search():
+        barrier.wait(timeout=5)  # both pool threads busy here
+        return beside(lambda: 21 * 2).result(timeout=5)
+
+    futures = [engine_pool().submit(search) for _ in range(2)]
+    assert [f.result(timeout=10) for f in futures] == [42, 42]
+
+
+def test_beside_hands_the_error_to_the_caller():
+    def fail():
+        raise ValueError("engine said no")
+
+    def from_pool():
+        return beside(fail)
+
+    with pytest.raises(ValueError, match="engine said no"):
+        engine_pool().submit(from_pool).result(timeout=5).result()
+    with pytest.raises(ValueError, match="engine said no"):
+        beside(fail).result(timeout=5)
