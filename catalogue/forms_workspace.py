@@ -249,6 +249,12 @@ class VerificationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
     )
+    # the status the operator saw: a decision taken meanwhile by another one is not overridden
+    expected = forms.ChoiceField(
+        choices=[("pending", "pending"), ("verified", "verified"), ("rejected", "rejected")],
+        required=False,
+        widget=forms.HiddenInput,
+    )
 
     def clean(self):
         cleaned = super().clean()

@@ -332,17 +332,22 @@ def _review_page(request, solution: Solution, status: int = 200, **forms) -> Htt
     solution = selectors.solution_get(user=request.user, solution_id=solution.pk)
     bound = forms.get("verification_forms") or {}
 
-    def form_for(key: str) -> VerificationForm:
-        return bound.get(key) or VerificationForm(prefix=key)
+    def form_for(key: str, evidence) -> VerificationForm:
+        return bound.get(key) or VerificationForm(
+            prefix=key, initial={"expected": evidence.verification}
+        )
 
     context = {
         "solution": solution,
         "events": solution.review_events.select_related("actor")[:20],
         "reason_form": forms.get("reason_form") or ReasonForm(),
         "certifications": [
-            (cert, form_for(f"certification-{cert.pk}")) for cert in solution.certifications.all()
+            (cert, form_for(f"certification-{cert.pk}", cert))
+            for cert in solution.certifications.all()
         ],
-        "pilots": [(pilot, form_for(f"pilot-{pilot.pk}")) for pilot in solution.pilots.all()],
+        "pilots": [
+            (pilot, form_for(f"pilot-{pilot.pk}", pilot)) for pilot in solution.pilots.all()
+        ],
         "can_publish": solution.status == Solution.Status.SUBMITTED
         or (solution.status == Solution.Status.PUBLISHED and solution.changed_since_review),
         "can_send_back": solution.status in (Solution.Status.SUBMITTED, Solution.Status.PUBLISHED),
@@ -395,7 +400,11 @@ def _verify(request, obj, verify: Callable, key: str, solution: Solution) -> Htt
     form = VerificationForm(request.POST, prefix=key)
     if form.is_valid():
         try:
-            verify(decision=form.cleaned_data["decision"], note=form.cleaned_data["note"])
+            verify(
+                decision=form.cleaned_data["decision"],
+                note=form.cleaned_data["note"],
+                expected=form.cleaned_data["expected"] or None,
+            )
         except ValidationError as error:
             apply_service_errors(form, error)
         except ServiceConflict as error:

@@ -338,3 +338,8 @@ class ArchiveSerializer(serializers.Serializer):
 class VerifySerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=["verified", "rejected"])
     note = serializers.CharField(required=False, allow_blank=True, default="")
+    expected = serializers.ChoiceField(
+        choices=["pending", "verified", "rejected"],
+        required=False,
+        help_text="The status the decision was made on; a 409 if another operator changed it.",
+    )

@@ -476,7 +476,12 @@ def certification_delete(*, user, certification: Certification) -> None:
         _index_after_commit(solution.id)
 
 
-def _verify(obj, *, user, decision: str, note: str, target: str):
+def _verify(obj, *, user, decision: str, note: str, target: str, expected: str | None = None):
+    """Record the decision on ``obj`` (locked by the caller).
+
+    ``expected`` is the status the operator saw when deciding: if another operator decided
+    meanwhile (verify against reject), the later one is told instead of silently overriding it.
+    """
     if decision not in (Verification.VERIFIED, Verification.REJECTED):
         raise ValidationError({"decision": ["Expected verified or rejected."]})
     if decision == Verification.REJECTED and not (note or "").strip():
@@ -484,6 +489,11 @@ def _verify(obj, *, user, decision: str, note: str, target: str):
     if obj.verification == decision:
         # Two operators deciding at once (obj is locked): the second learns it is done already.
         raise ServiceConflict(f"This evidence is already {decision}.")
+    if expected is not None and obj.verification != expected:
+        raise ServiceConflict(
+            f"This evidence was {obj.verification} meanwhile (you saw it {expected}); "
+            "review it again before deciding."
+        )
     obj.verification = decision
     obj.verification_note = (note or "").strip()
     obj.verified_by = user
@@ -498,13 +508,19 @@ def _verify(obj, *, user, decision: str, note: str, target: str):
 
 
 def certification_verify(
-    *, user, certification: Certification, decision: str, note: str = ""
+    *,
+    user,
+    certification: Certification,
+    decision: str,
+    note: str = "",
+    expected: str | None = None,
 ) -> Certification:
-    """Mark a certification verified or rejected (operators)."""
+    """Mark a certification verified or rejected (operators); see :func:`_verify`."""
     permissions.ensure_operator_for(user, certification.solution)
     with transaction.atomic():
         cert = Certification.objects.select_for_update().get(pk=certification.pk)
-        _verify(cert, user=user, decision=decision, note=note, target=f"certification:{cert.pk}")
+        target = f"certification:{cert.pk}"
+        _verify(cert, user=user, decision=decision, note=note, target=target, expected=expected)
         _index_after_commit(cert.solution_id)
     return cert
 
@@ -560,12 +576,15 @@ def pilot_delete(*, user, pilot: Pilot) -> None:
         _index_after_commit(solution.id)
 
 
-def pilot_verify(*, user, pilot: Pilot, decision: str, note: str = "") -> Pilot:
-    """Mark a pilot verified or rejected (operators)."""
+def pilot_verify(
+    *, user, pilot: Pilot, decision: str, note: str = "", expected: str | None = None
+) -> Pilot:
+    """Mark a pilot verified or rejected (operators); see :func:`_verify`."""
     permissions.ensure_operator_for(user, pilot.solution)
     with transaction.atomic():
         current = Pilot.objects.select_for_update().get(pk=pilot.pk)
-        _verify(current, user=user, decision=decision, note=note, target=f"pilot:{current.pk}")
+        target = f"pilot:{current.pk}"
+        _verify(current, user=user, decision=decision, note=note, target=target, expected=expected)
         _index_after_commit(current.solution_id)
     return current
 

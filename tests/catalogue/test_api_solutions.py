@@ -247,6 +247,27 @@ def test_operator_verifies_and_rejects_evidence(vendor_user, operator_user, clie
     assert event.action == "reject" and event.actor == operator_user
 
 
+def test_a_decision_on_evidence_another_operator_decided_meanwhile_is_a_conflict(
+    vendor_user, operator_user, client_for
+):
+    cert = CertificationFactory(solution=SolutionFactory(vendor=vendor_user.organisation))
+    client = client_for(operator_user)
+    url = f"/api/v1/certifications/{cert.id}/verify/"
+    rejected = {"decision": "rejected", "note": "Expired scan.", "expected": "pending"}
+    assert client.post(url, rejected, format="json").status_code == 200
+    # a second operator, still looking at the pending certification, verifies it
+    response = client.post(url, {"decision": "verified", "expected": "pending"}, format="json")
+    assert response.status_code == 409
+    assert "rejected meanwhile" in response.json()["detail"]
+    cert.refresh_from_db()
+    assert cert.verification == "rejected" and cert.verification_note == "Expired scan."
+    # having seen the rejection, an operator may still overturn it
+    response = client.post(url, {"decision": "verified", "expected": "rejected"}, format="json")
+    assert response.status_code == 200 and response.json()["verification"] == "verified"
+    response = client.post(url, {"decision": "verified", "expected": "maybe"}, format="json")
+    assert response.status_code == 400 and "expected" in response.json()["errors"]
+
+
 def test_review_queue_lists_what_waits(vendor_user, operator_user, client_for):
     submitted = SolutionFactory(vendor=vendor_user.organisation, status="submitted")
     changed = SolutionFactory(status="published", changed_since_review=True)

@@ -411,13 +411,13 @@ def test_one_invitation_accepted_from_two_tabs_at_once_is_used_once(vendor_org, 
         assert invitation.accepted_at is not None
 
 
-def verify(user, certification_id: int):
+def verify(user, certification_id: int, **decision):
     def call():
         client = APIClient()
         client.force_authenticate(user)
         response = client.post(
             f"/api/v1/certifications/{certification_id}/verify/",
-            {"decision": "verified"},
+            decision or {"decision": "verified"},
             format="json",
         )
         return response.status_code, response.json()
@@ -439,3 +439,25 @@ def test_two_operators_verifying_one_certification_decide_it_once(operator_user,
         assert cert.verification == "verified"
         events = ReviewEvent.objects.filter(target=f"certification:{cert.pk}")
         assert [(e.action, e.actor_id) for e in events] == [("verify", cert.verified_by_id)]
+
+
+def test_one_operator_verifying_while_another_rejects_is_not_a_silent_override(
+    operator_user, vendor_org
+):
+    other_operator = UserFactory(organisation=operator_user.organisation)
+    seen = {"expected": "pending"}
+    for _ in range(ROUNDS):
+        cert = CertificationFactory(solution=published(vendor=vendor_org))
+        outcomes = results_of(
+            together(
+                verify(operator_user, cert.pk, decision="verified", **seen),
+                verify(other_operator, cert.pk, decision="rejected", note="Forged.", **seen),
+            )
+        )
+        assert sorted(status for status, _ in outcomes) == [200, 409], outcomes
+        winner = next(body for status, body in outcomes if status == 200)
+        cert.refresh_from_db()
+        assert cert.verification == winner["verification"]
+        events = ReviewEvent.objects.filter(target=f"certification:{cert.pk}")
+        action = {"verified": "verify", "rejected": "reject"}[winner["verification"]]
+        assert [e.action for e in events] == [action]

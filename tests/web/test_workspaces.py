@@ -505,6 +505,24 @@ def test_operator_verifies_and_rejects_evidence(web, operator_user):
     assert pilot.verification == Verification.REJECTED and pilot.verification_note == "No data."
 
 
+def test_review_form_does_not_override_a_decision_taken_meanwhile(web, operator_user):
+    """Two operators on one review page: the form carries the status each one saw."""
+    cert = CertificationFactory(solution=SolutionFactory(status="submitted"))
+    key = f"certification-{cert.pk}"
+    page = _text(
+        web(operator_user).get(reverse("catalogue:review-solution", args=[cert.solution_id]))
+    )
+    assert f'name="{key}-expected" value="pending"' in page
+    url = reverse("catalogue:review-certification", args=[cert.pk])
+    first = {f"{key}-decision": "rejected", f"{key}-note": "Forged.", f"{key}-expected": "pending"}
+    assert web(operator_user).post(url, first).status_code == 302
+    late = {f"{key}-decision": "verified", f"{key}-expected": "pending"}
+    response = web(operator_user).post(url, late)
+    assert response.status_code == 400 and "rejected meanwhile" in _text(response)
+    cert.refresh_from_db()
+    assert cert.verification == Verification.REJECTED and cert.verification_note == "Forged."
+
+
 def test_operator_approves_and_rejects_organisations(web, operator_user):
     waiting = OrganisationFactory(kind="vendor", status="pending", name_ko="대기 기업")
     other = OrganisationFactory(kind="agency", status="pending")
