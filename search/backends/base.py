@@ -7,6 +7,13 @@ from collections.abc import Iterable
 
 from search.types import SearchQuery, SearchResult, Suggestion
 
+# A search word in more than this share of the documents only ranks what the query's other words
+# find (as Lucene's CommonTermsQuery did): matching it would cost a pass over most of the index
+# and say little about what the buyer wants. When the other words find fewer than
+# MIN_DISTINCTIVE_MATCHES documents, every word matches again. Both backends apply it.
+COMMON_TERM_SHARE = 0.2
+MIN_DISTINCTIVE_MATCHES = 10
+
 
 class SearchBackend(abc.ABC):
     """Indexes solution documents (dicts from ``search.indexing``) and answers queries."""

@@ -17,7 +17,7 @@ from django.conf import settings
 from search import analysis
 from search.types import SearchHit, SearchQuery, SearchResult, SearchUnavailable, Suggestion
 
-from .base import SearchBackend
+from .base import COMMON_TERM_SHARE, MIN_DISTINCTIVE_MATCHES, SearchBackend
 
 KO_FIELDS = ["name_ko^2", "summary_ko^1.5", "description_ko", "extra_ko"]
 EN_FIELDS = ["name_en^2", "summary_en^1.5", "description_en", "extra_en"]
@@ -37,6 +37,11 @@ KEYWORD_FACETS = {
     "standard": "standard",
 }
 SYNONYM_BOOST = 0.7
+
+
+def query_words(text: str) -> list[str]:
+    """The words of a search text that can match (Korean runs and Latin words, no stop words)."""
+    return [w for w in analysis.TOKEN.findall(text.lower()) if w not in analysis.ENGLISH_STOPWORDS]
 
 
 def valid_on_filter(cert_type: str | None, day: dt.date) -> dict:
@@ -189,15 +194,23 @@ class ElasticsearchBackend(SearchBackend):
             return [{"evidence": "desc"}, "_score", {"tie": "asc"}]
         return ["_score", {"tie": "asc"}] if has_text else [{"tie": "asc"}]
 
-    def search_body(self, query: SearchQuery) -> dict:
-        """The ``_search`` request body for ``query``."""
-        should = self.text_clauses(query.text)
+    def search_body(self, query: SearchQuery, common_words: frozenset[str] = frozenset()) -> dict:
+        """The ``_search`` request body for ``query``; ``common_words`` only rank what the
+        other words find (``base.COMMON_TERM_SHARE``)."""
+        words = query_words(query.text)
+        rare = [w for w in words if w not in common_words]
         boolean: dict = {"filter": self.filter_clauses(query)}
-        if should:
-            boolean["should"] = should
-            boolean["minimum_should_match"] = 1
-        elif query.text.strip():
-            boolean["must_not"] = [{"match_all": {}}]  # only punctuation: nothing matches
+        if common_words and rare:
+            should = self.text_clauses(" ".join(rare))
+            boolean["must"] = [{"bool": {"should": should, "minimum_should_match": 1}}]
+            boolean["should"] = self.text_clauses(" ".join(w for w in words if w in common_words))
+        else:
+            should = self.text_clauses(query.text)
+            if should:
+                boolean["should"] = should
+                boolean["minimum_should_match"] = 1
+            elif query.text.strip():
+                boolean["must_not"] = [{"match_all": {}}]  # only punctuation: nothing matches
         body = {
             "query": {"bool": boolean},
             "from": (query.page - 1) * query.page_size,
@@ -228,6 +241,9 @@ class ElasticsearchBackend(SearchBackend):
         fields = [f.split("^")[0] for f in KO_FIELDS + EN_FIELDS]
         search = MultiSearch(index=self.alias)
         for word in words:
+            if not word:  # the whole index, for shares
+                search = search.add(Search().extra(size=0, track_total_hits=True))
+                continue
             text = " ".join(
                 analysis.strip_korean_ending(t) if analysis.HANGUL_RUN.fullmatch(t) else t
                 for t in analysis.TOKEN.findall(word.lower())
@@ -358,10 +374,28 @@ class ElasticsearchBackend(SearchBackend):
         self._call(run)
         return count
 
+    def common_words(self, text: str) -> frozenset[str]:
+        """The query's words found in more than ``COMMON_TERM_SHARE`` of the documents, when
+        it has other words too (one ``msearch`` of counts); none for a one-word query."""
+        words = list(dict.fromkeys(query_words(text)))
+        if len(words) < 2:
+            return frozenset()
+        search = self.frequency_search([*words, ""]).using(self.client)
+        *counts, everything = (int(r.hits.total.value) for r in self._call(search.execute))
+        common = {
+            w for w, n in zip(words, counts, strict=True) if n > COMMON_TERM_SHARE * everything
+        }
+        return frozenset(common) if len(common) < len(words) else frozenset()
+
     def search(self, query: SearchQuery) -> SearchResult:
         """Run ``query``; hits, total, facets and highlights in the shared shape."""
         self._ensure_index()
-        resp = self._call(self.client.search, index=self.alias, **self.search_body(query))
+        common = self.common_words(query.text)
+        body = self.search_body(query, common)
+        resp = self._call(self.client.search, index=self.alias, **body)
+        if common and int(resp["hits"]["total"]["value"]) < MIN_DISTINCTIVE_MATCHES:
+            body = self.search_body(query)  # the distinctive words alone find too few
+            resp = self._call(self.client.search, index=self.alias, **body)
         hits = [
             SearchHit(
                 solution_id=int(h["_source"]["id"]),

@@ -30,7 +30,7 @@ from search import analysis
 from search.parallel import beside
 from search.types import SearchHit, SearchQuery, SearchResult, SearchUnavailable, Suggestion
 
-from .base import SearchBackend
+from .base import COMMON_TERM_SHARE, MIN_DISTINCTIVE_MATCHES, SearchBackend
 
 KO_FIELDS = {"name_ko": 2.0, "summary_ko": 1.5, "description_ko": 1.0, "extra_ko": 1.0}
 EN_FIELDS = {"name_en": 2.0, "summary_en": 1.5, "description_en": 1.0, "extra_en": 1.0}
@@ -38,10 +38,6 @@ WORDS_BOOST = 0.6
 TYPO_BOOST = 1.5
 SYNONYM_BOOST = 0.7
 DISMAX_TIE = 0.3
-# A term in more than this share of the documents only ranks what the query's other terms find
-# (see TantivyBackend._text_query), unless they find fewer than MIN_DISTINCTIVE_MATCHES.
-COMMON_TERM_SHARE = 0.2
-MIN_DISTINCTIVE_MATCHES = 10
 HIGHLIGHT_FIELDS = (
     "name_ko",
     "name_en",

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from search.backends.elasticsearch import ElasticsearchBackend
+from search.backends.elasticsearch import ElasticsearchBackend, query_words
 from search.documents import index_definition, to_es_source
 from search.types import SearchQuery
 from tests.search.contract import CATALOGUE
@@ -116,3 +116,30 @@ def test_word_frequencies_are_size_zero_counts_in_one_multi_search():
     assert match["query"] == "침수"  # the particle is dropped, as queries drop it
     assert {"name_ko", "summary_ko", "name_en", "description_en"} <= set(match["fields"])
     assert second["query"]["multi_match"]["query"] == "sensors"
+
+
+def test_common_words_only_rank_what_the_other_words_match():
+    body = backend().search_body(SearchQuery(text="flood platform"), frozenset({"platform"}))
+    boolean = body["query"]["bool"]
+    (required,) = boolean["must"]
+
+    def queries(clauses, synonyms=False):
+        return {
+            c["multi_match"]["query"]
+            for c in clauses
+            if bool(c["multi_match"].get("boost")) == synonyms
+        }
+
+    assert queries(required["bool"]["should"]) == {"flood"}
+    assert "침수" in queries(required["bool"]["should"], synonyms=True)  # a synonym of flood
+    assert required["bool"]["minimum_should_match"] == 1
+    assert queries(boolean["should"]) == {"platform"}
+    assert "minimum_should_match" not in boolean  # optional: they add to the score only
+    assert body["highlight"]["fields"]
+    # without common words, every word matches
+    boolean = backend().search_body(SearchQuery(text="flood platform"))["query"]["bool"]
+    assert "must" not in boolean and boolean["minimum_should_match"] == 1
+
+
+def test_query_words_are_the_words_that_can_match():
+    assert query_words("The flood, 침수를 (platform)!") == ["flood", "침수를", "platform"]

@@ -249,32 +249,3 @@ def test_facets_equal_the_counts_of_each_value_filtered_alone(tmp_path):
         writer.index(_varied_catalogue(range(100, 161), seed=4 + round_))
         writer.delete(range(1, 11))
     assert facets["certification"] and facets["country"] and facets["tier"]
-
-
-def _catalogue_with_a_common_word(flood_ids, platform_ids):
-    """100 solutions: "platform" in 40 % of them (a common word), "flood" in a few."""
-    docs = []
-    for i in range(1, 101):
-        words = [w for w, ids in (("Flood", flood_ids), ("platform", platform_ids)) if i in ids]
-        docs.append(make_doc(i, name_en=" ".join(words) or "Parking sensors", name_ko=""))
-    return docs
-
-
-def test_a_common_word_only_ranks_what_the_distinctive_words_find(tmp_path):
-    backend = TantivyBackend(path=tmp_path / "index")
-    backend.index(_catalogue_with_a_common_word(range(1, 13), [*range(1, 7), *range(13, 47)]))
-    result = backend.search(SearchQuery(text="flood platform", page_size=50))
-    assert {h.solution_id for h in result.hits} == set(range(1, 13))
-    assert result.total == sum(result.facets["category"].values()) == 12
-    # the common word still counts: solutions saying both come first
-    assert {h.solution_id for h in result.hits[:6]} == set(range(1, 7))
-    # alone, a common word matches as any word does
-    assert backend.search(SearchQuery(text="platform", page_size=50)).total == 40
-
-
-def test_too_few_distinctive_matches_let_every_word_match(tmp_path):
-    backend = TantivyBackend(path=tmp_path / "index")
-    backend.index(_catalogue_with_a_common_word(range(1, 4), range(1, 41)))
-    result = backend.search(SearchQuery(text="flood platform", page_size=50))
-    assert result.total == sum(result.facets["category"].values()) == 40
-    assert {h.solution_id for h in result.hits[:3]} == {1, 2, 3}
