@@ -24,15 +24,40 @@ def engine_pool() -> ThreadPoolExecutor:
     return _pool[1]
 
 
+_busy = 0
+_busy_lock = threading.Lock()
+
+
 def beside(fn, *args) -> Future:
-    """``fn(*args)`` on the pool while the caller goes on; run at once when the caller is itself
-    one of the pool's threads (a search run by a parallel retrieval), since waiting there for a
-    queued task could leave every pool thread waiting on another."""
-    if threading.current_thread().name.startswith(THREAD_PREFIX):
+    """``fn(*args)`` on the pool while the caller goes on.
+
+    Run at once instead when the caller is itself one of the pool's threads (a search run by a
+    parallel retrieval: waiting there for a queued task could leave every pool thread waiting on
+    another), or when every pool thread is busy (many request threads at once: queueing would
+    only add waiting to work that the caller's own thread can do).
+    """
+    global _busy
+    with _busy_lock:
+        free = _busy < ENGINE_THREADS and not threading.current_thread().name.startswith(
+            THREAD_PREFIX
+        )
+        if free:
+            _busy += 1
+    if not free:
         future: Future = Future()
         try:
             future.set_result(fn(*args))
         except Exception as exc:  # noqa: BLE001 - handed to the caller by future.result()
             future.set_exception(exc)
         return future
-    return engine_pool().submit(fn, *args)
+    return engine_pool().submit(_counted, fn, *args)
+
+
+def _counted(fn, *args):
+    """``fn(*args)``, the thread counted free again before its result is handed over."""
+    global _busy
+    try:
+        return fn(*args)
+    finally:
+        with _busy_lock:
+            _busy -= 1

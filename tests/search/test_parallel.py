@@ -34,3 +34,24 @@ def test_beside_hands_the_error_to_the_caller():
         engine_pool().submit(from_pool).result(timeout=5).result()
     with pytest.raises(ValueError, match="engine said no"):
         beside(fail).result(timeout=5)
+
+
+def test_beside_runs_in_the_callers_thread_when_every_engine_thread_is_busy():
+    release = threading.Event()
+    started = threading.Barrier(3)
+
+    def hold():
+        started.wait(timeout=5)
+        release.wait(timeout=5)
+
+    held = [beside(hold) for _ in range(2)]
+    started.wait(timeout=5)  # both engine threads are now busy
+    try:
+        here = threading.current_thread().name
+        assert beside(lambda: threading.current_thread().name).result(timeout=1) == here
+    finally:
+        release.set()
+    for future in held:
+        future.result(timeout=5)
+    # free again: back on the pool
+    assert beside(lambda: threading.current_thread().name).result(timeout=5).startswith("engine")
