@@ -4,7 +4,14 @@ import threading
 
 import pytest
 
-from search.parallel import beside, engine_pool
+from search import parallel
+from search.parallel import beside, engine_pool, runnable_threads
+
+
+@pytest.fixture(autouse=True)
+def idle_machine(monkeypatch):
+    """The tests share the machine with other test processes: a core counts as idle."""
+    monkeypatch.setattr(parallel, "_idle_core", lambda: True)
 
 
 def test_beside_runs_on_an_engine_thread_and_returns_the_result():
@@ -55,3 +62,15 @@ def test_beside_runs_in_the_callers_thread_when_every_engine_thread_is_busy():
         future.result(timeout=5)
     # free again: back on the pool
     assert beside(lambda: threading.current_thread().name).result(timeout=5).startswith("engine")
+
+
+def test_beside_runs_in_the_callers_thread_when_no_core_is_idle(monkeypatch):
+    monkeypatch.setattr(parallel, "_idle_core", lambda: False)
+    here = threading.current_thread().name
+    assert beside(lambda: threading.current_thread().name).result(timeout=1) == here
+
+
+def test_runnable_threads_read_from_loadavg():
+    assert runnable_threads(b"0.50 0.40 0.30 3/134 999\n") == 3
+    with open("/proc/loadavg", "rb") as f:
+        assert runnable_threads(f.read()) >= 1  # this test's own thread is running
