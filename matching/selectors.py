@@ -50,9 +50,11 @@ def rates_on(day: dt.date | None = None) -> dict[str, float]:
 
 
 # Per-process cache of profiles: solution id -> (version stamp, expiry, row). A solution's
-# edits (texts, price, certifications, pilots, KPIs) bump its version and ``updated_at``, so the
-# stamp catches them; an operator's verification does not, hence the short lifetime (and
-# ``forget_profiles``, called by the receivers in apps.py in the process that verifies).
+# edits (texts, price, certifications, pilots, KPIs) bump its version and ``updated_at``, and an
+# operator's verification its ``updated_at``, so the stamp, checked on every use, catches them in
+# every process (``forget_profiles``, called by the receivers in apps.py, drops them at once in
+# the process that wrote); the lifetime only bounds what a write outside the services could
+# leave stale.
 #
 # What is kept is a compact row of plain tuples, strings, numbers and dates (``_profile_row``),
 # not the profile objects: Python's cycle collector stops tracking such tuples, so a cache of

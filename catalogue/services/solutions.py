@@ -499,6 +499,9 @@ def _verify(obj, *, user, decision: str, note: str, target: str, expected: str |
     obj.verified_by = user
     obj.verified_at = timezone.now()
     _save(obj, user=user, reason=decision)
+    # The solution's evidence changed (not its content: same version, still reviewed): a new
+    # updated_at tells every process that caches its profile or document (matching, search).
+    Solution.objects.filter(pk=obj.solution_id).update(updated_at=obj.verified_at)
     action = (
         ReviewEvent.Action.VERIFY
         if decision == Verification.VERIFIED

@@ -85,3 +85,16 @@ def test_profiles_in_four_queries_and_past_the_compiled_sizes_through_the_orm(
     with django_assert_num_queries(4):
         assert selectors.solution_profiles(varied_catalogue) == compiled
     assert len(compiled) == sum(1 for n in range(40) if n % 7 != 3)
+
+
+def test_a_verification_in_another_process_reaches_cached_profiles(operator_user):
+    """Another process's cache never hears this process's signals: the stamp must tell it."""
+    from catalogue.services import solutions as catalogue_services
+
+    pilot = PilotFactory(solution=SolutionFactory(status=Solution.Status.PUBLISHED))
+    sid = pilot.solution_id
+    assert selectors.solution_profiles([sid])[sid].pilots[0].verification == "pending"
+    other_process_cache = dict(selectors._PROFILE_CACHE)
+    catalogue_services.pilot_verify(user=operator_user, pilot=pilot, decision="verified")
+    selectors._PROFILE_CACHE.update(other_process_cache)  # as if the signal never came
+    assert selectors.solution_profiles([sid])[sid].pilots[0].verification == "verified"
