@@ -28,9 +28,20 @@ def engine_pool() -> ThreadPoolExecutor:
     return _pool[1]
 
 
-CORES = os.cpu_count() or 1
+# the cores this process may run on (a container's cpuset), not the host's
+CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 _busy = 0
 _busy_lock = threading.Lock()
+
+
+def _after_fork_in_child() -> None:
+    """A forked child has none of its parent's threads: none of them is busy for it."""
+    global _busy, _busy_lock
+    _busy, _busy_lock = 0, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def beside(fn, *args) -> Future:

@@ -74,3 +74,18 @@ def test_runnable_threads_read_from_loadavg():
     assert runnable_threads(b"0.50 0.40 0.30 3/134 999\n") == 3
     with open("/proc/loadavg", "rb") as f:
         assert runnable_threads(f.read()) >= 1  # this test's own thread is running
+
+
+def test_a_forked_child_starts_with_every_engine_thread_free():
+    import os
+
+    release = threading.Event()
+    held = beside(release.wait, 5)  # a busy engine thread in the parent at the fork
+    pid = os.fork()
+    if pid == 0:  # the child: its own pool, nothing busy
+        name = beside(lambda: threading.current_thread().name).result(timeout=5)
+        os._exit(0 if name.startswith("engine") and parallel._busy == 0 else 1)
+    release.set()
+    held.result(timeout=5)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
