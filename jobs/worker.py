@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from django.conf import settings
 from django.db import DatabaseError, connections
@@ -22,23 +23,48 @@ def sweep_safely() -> None:
         logger.warning("stale-job sweep deferred: %s", exc)
 
 
-class Sweeper(threading.Thread):
-    """Runs ``recover_stale`` every JOBS_SWEEP_SECONDS while the worker lives."""
+def refresh_planner_statistics() -> None:
+    """ANALYZE an SQLite database, so that its planner knows which index is selective.
 
-    def __init__(self, interval: float):
+    Without statistics SQLite guesses, and for a need's matches it counted through the index of
+    every published solution (13 ms of a 22 ms request at 100,000 solutions) instead of the need's
+    fifty matches. ANALYZE took 0.2 s there. PostgreSQL's autovacuum keeps its own statistics.
+    """
+    for connection in connections.all():
+        if connection.vendor != "sqlite":
+            continue
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+        except DatabaseError as exc:
+            logger.warning("planner statistics not refreshed: %s", exc)
+
+
+class Sweeper(threading.Thread):
+    """Runs ``recover_stale`` every JOBS_SWEEP_SECONDS and refreshes the database's planner
+    statistics every JOBS_ANALYZE_SECONDS, while the worker lives."""
+
+    def __init__(self, interval: float, analyze_interval: float | None = None):
         super().__init__(name="jobs-sweeper", daemon=True)
         self.interval = interval
+        self.analyze_interval = analyze_interval or settings.JOBS_ANALYZE_SECONDS
         self.stopped = threading.Event()
 
     def run(self) -> None:
+        analyzed = time.monotonic()
         while not self.stopped.wait(self.interval):
             sweep_safely()
+            if time.monotonic() - analyzed >= self.analyze_interval:
+                refresh_planner_statistics()
+                analyzed = time.monotonic()
             connections.close_all()
 
 
 def run_worker(*, burst: bool = False, interval: float = 0.5) -> None:
-    """Sweep once, then process the queue (until it is empty with ``burst``)."""
+    """Sweep once (and refresh the planner statistics), then process the queue (until it is
+    empty with ``burst``)."""
     sweep_safely()
+    refresh_planner_statistics()
     sweeper = None
     if not burst:
         sweeper = Sweeper(settings.JOBS_SWEEP_SECONDS)
