@@ -30,6 +30,9 @@ class JobKind:
     run: Callable[[Job, Progress], dict]
     needs_file: bool = False
     operator_only: bool = False
+    # Writes many rows (imports, matching everything): the planner's statistics are refreshed
+    # after it, so that the next queries are planned for the tables as they now are.
+    writes_in_bulk: bool = False
     # Dotted path of the function the kind wraps, to tell whether this build has it.
     wraps: str = ""
 
@@ -210,29 +213,42 @@ def _jsonable(value) -> dict:
 KINDS: dict[str, JobKind] = {
     kind.name: kind
     for kind in [
-        JobKind(Job.Kind.EXCHANGE_IMPORT, _exchange_import, needs_file=True, operator_only=True),
+        JobKind(
+            Job.Kind.EXCHANGE_IMPORT,
+            _exchange_import,
+            needs_file=True,
+            operator_only=True,
+            writes_in_bulk=True,
+        ),
         JobKind(
             Job.Kind.LEADS_CSV_IMPORT,
             _leads_csv,
             needs_file=True,
+            writes_in_bulk=True,
             wraps="matching.imports.leads_import_csv",
         ),
         JobKind(
             Job.Kind.LEADS_OCDS_IMPORT,
             _leads_ocds,
             needs_file=True,
+            writes_in_bulk=True,
             wraps="matching.imports.leads_import_ocds",
         ),
         JobKind(
             Job.Kind.LEADS_EXCHANGE_IMPORT,
             _leads_exchange,
             needs_file=True,
+            writes_in_bulk=True,
             wraps="matching.imports.leads_import_exchange",
         ),
         JobKind(Job.Kind.SEARCH_REBUILD, _search_rebuild, operator_only=True),
         JobKind(Job.Kind.SEARCH_REPAIR, _search_repair, operator_only=True),
         JobKind(
-            Job.Kind.MATCH_ALL, _match_all, operator_only=True, wraps="matching.services.match_all"
+            Job.Kind.MATCH_ALL,
+            _match_all,
+            operator_only=True,
+            writes_in_bulk=True,
+            wraps="matching.services.match_all",
         ),
         JobKind(
             Job.Kind.DOSSIER_EXPORT,

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .kinds import KINDS
+from .maintenance import refresh_planner_statistics
 from .models import Job
 
 logger = logging.getLogger("jobs")
@@ -183,6 +184,8 @@ def _run_job(job_id: int) -> str:
         progress_total=total,
     )
     logger.info("job done", extra={"job_id": job.pk, "kind": job.kind})
+    if kind.writes_in_bulk:
+        refresh_planner_statistics()
     return Job.Status.DONE
 
 

@@ -9,6 +9,7 @@ import time
 from django.conf import settings
 from django.db import DatabaseError, connections
 
+from .maintenance import refresh_planner_statistics
 from .runner import recover_stale
 
 logger = logging.getLogger("jobs")
@@ -21,23 +22,6 @@ def sweep_safely() -> None:
             logger.info("stale job %s %s", job_id, action)
     except DatabaseError as exc:
         logger.warning("stale-job sweep deferred: %s", exc)
-
-
-def refresh_planner_statistics() -> None:
-    """ANALYZE an SQLite database, so that its planner knows which index is selective.
-
-    Without statistics SQLite guesses, and for a need's matches it counted through the index of
-    every published solution (13 ms of a 22 ms request at 100,000 solutions) instead of the need's
-    fifty matches. ANALYZE took 0.2 s there. PostgreSQL's autovacuum keeps its own statistics.
-    """
-    for connection in connections.all():
-        if connection.vendor != "sqlite":
-            continue
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
-        except DatabaseError as exc:
-            logger.warning("planner statistics not refreshed: %s", exc)
 
 
 class Sweeper(threading.Thread):

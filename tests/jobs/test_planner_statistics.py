@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 
 from catalogue.models import Solution
-from jobs.worker import refresh_planner_statistics
+from jobs.maintenance import refresh_planner_statistics
 from matching import selectors
 from matching.models import Match, Need
 from tests.factories import OrganisationFactory, SolutionFactory
@@ -26,15 +26,19 @@ def first_table_of_the_count_plan(need) -> str:
     return steps[0]
 
 
-def counted_matches() -> int | None:
-    """How many matches the planner's statistics say there are (``None``: no statistics)."""
+def counted_rows(table: str) -> int | None:
+    """How many rows the planner's statistics say ``table`` has (``None``: no statistics)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")
         if not cursor.fetchone():
             return None
-        cursor.execute("SELECT stat FROM sqlite_stat1 WHERE idx = 'one_need_match'")
+        cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = %s LIMIT 1", [table])
         row = cursor.fetchone()
     return int(row[0].split()[0]) if row else None
+
+
+def counted_matches() -> int | None:
+    return counted_rows("matching_match")
 
 
 def test_after_the_refresh_a_needs_matches_are_read_through_the_need():
@@ -56,3 +60,18 @@ def test_after_the_refresh_a_needs_matches_are_read_through_the_need():
     # without statistics SQLite started from every published solution's index entry
     assert "matching_match" in first_table_of_the_count_plan(needs[0])
     assert selectors.match_list(need=needs[0]).count() == 3
+
+
+def test_a_bulk_import_job_leaves_statistics_of_what_it_wrote(operator_user):
+    from jobs import services
+    from jobs.runner import run_job
+    from tests.jobs.test_jobs import exchange_document, upload
+
+    refresh_planner_statistics()  # statistics of the tables as they were before the import
+    before = Solution.objects.count()
+    job = services.job_create(
+        kind="exchange_import", actor=operator_user, upload=upload(exchange_document(25))
+    )
+    assert run_job(job.pk) == "done"  # this process, not a worker (which refreshes at start)
+    assert Solution.objects.count() == before + 25
+    assert counted_rows("catalogue_solution") == before + 25
