@@ -1,4 +1,4 @@
-"""factory_boy factories for the catalogue."""
+"""factory_boy factories for the catalogue, and a buyer's parking need for matching tests."""
 
 import datetime as dt
 
@@ -93,3 +93,21 @@ class KpiFactory(factory.django.DjangoModelFactory):
     result = 7.0
     unit = "min"
     better = "lower"
+
+
+def parking_need(organisation, deadline=dt.date(2028, 6, 30)):
+    """A published need of ``organisation`` that the parking solutions of the tests match."""
+    from matching.models import Need
+
+    return Need.objects.create(
+        organisation=organisation,
+        title_en="Smart parking guidance",
+        title_ko="주차 안내 시스템",
+        description_en="Guide drivers to free parking spaces in the town centre.",
+        category="mobility",
+        budget_max=300_000_000,
+        budget_currency="KRW",
+        required_certifications=["gs"],
+        deadline=deadline,
+        status=Need.Status.PUBLISHED,
+    )

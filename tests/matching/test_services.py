@@ -10,7 +10,13 @@ from django.utils import timezone
 from catalogue.models import Solution
 from matching import services
 from matching.models import Lead, Match, Need
-from tests.factories import CertificationFactory, KpiFactory, PilotFactory, SolutionFactory
+from tests.factories import (
+    CertificationFactory,
+    KpiFactory,
+    PilotFactory,
+    SolutionFactory,
+    parking_need,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -45,18 +51,7 @@ def catalogue(reindex):
 
 @pytest.fixture
 def need(municipality_user):
-    return Need.objects.create(
-        organisation=municipality_user.organisation,
-        title_en="Smart parking guidance",
-        title_ko="주차 안내 시스템",
-        description_en="Guide drivers to free parking spaces in the town centre.",
-        category="mobility",
-        budget_max=300_000_000,
-        budget_currency="KRW",
-        required_certifications=["gs"],
-        deadline=dt.date(2026, 12, 31),
-        status=Need.Status.PUBLISHED,
-    )
+    return parking_need(municipality_user.organisation)
 
 
 def test_need_match_ranks_the_compliant_solution_first_and_marks_violators(catalogue, need):

@@ -31,7 +31,13 @@ from matching.models import Lead, Match, MatchEvent, Need
 from matching.selectors import forget_profiles
 from search import indexing
 from search.backends import get_backend
-from tests.factories import CertificationFactory, OrganisationFactory, SolutionFactory, UserFactory
+from tests.factories import (
+    CertificationFactory,
+    OrganisationFactory,
+    SolutionFactory,
+    UserFactory,
+    parking_need,
+)
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -171,21 +177,6 @@ def catalogue_indexed(db):
         CertificationFactory(solution=solution, valid_until=dt.date(2030, 12, 31))
     get_backend().rebuild(indexing.iter_documents())
     return solutions
-
-
-def parking_need(organisation) -> Need:
-    return Need.objects.create(
-        organisation=organisation,
-        title_en="Smart parking guidance",
-        title_ko="주차 안내 시스템",
-        description_en="Guide drivers to free parking spaces in the town centre.",
-        category="mobility",
-        budget_max=300_000_000,
-        budget_currency="KRW",
-        required_certifications=["gs"],
-        deadline=dt.date(2030, 12, 31),
-        status=Need.Status.PUBLISHED,
-    )
 
 
 def one_match_per_solution(**target) -> list[Match]:
