@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import importlib.util
 import os
 import random
 import statistics
@@ -22,34 +21,10 @@ import time
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
 
-
-def setup(data: Path) -> None:
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "config.settings.base",
-            "DATABASE_URL": f"sqlite:///{data / 'var' / 'db.sqlite3'}",
-            "VAR_DIR": str(data / "var"),
-            "SEARCH_INDEX_DIR": str(data / "index"),
-            "SEARCH_BACKEND": "search.backends.tantivy.TantivyBackend",
-            "DEBUG": "false",
-            "SECRET_KEY": "bench-only-" + "x" * 40,
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    os.environ.pop("ELASTICSEARCH_URL", None)
-    sys.path.insert(0, str(BASE_DIR))
-    import django
-
-    django.setup()
-
-
-def vocabulary():
-    """The generator's word lists (bench/search.py), for queries of the load mix's shape."""
-    spec = importlib.util.spec_from_file_location("bench_search", BASE_DIR / "bench" / "search.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.EN_V, module.KO_V
+from bench.load import server_env  # noqa: E402 - the installation's settings, as load.py serves it
+from bench.search import EN_V, KO_V  # noqa: E402 - the generator's words
 
 
 def measure(fn, texts) -> tuple[float, float, float, float]:
@@ -72,14 +47,16 @@ def main():
     args = ap.parse_args()
     if not (args.data / "ready").is_file():
         sys.exit(f"{args.data} is not prepared: run bench/load.py --data {args.data} first")
-    setup(args.data.resolve())
+    os.environ.update(server_env(args.data.resolve(), None))
+    import django
+
+    django.setup()
     from search.backends import get_backend
     from search.types import SearchQuery
 
     backend = get_backend()
-    en, ko = vocabulary()
     rng = random.Random(3)
-    texts = [f"{rng.choice(en[10:400])} {rng.choice(ko[10:400])}" for _ in range(args.queries)]
+    texts = [f"{rng.choice(EN_V[10:400])} {rng.choice(KO_V[10:400])}" for _ in range(args.queries)]
     base = SearchQuery(tier=("county",), price_max=500_000_000.0)
 
     def search(**changes):
