@@ -239,31 +239,36 @@ def rebuild(progress=None) -> int:
     """Rebuild the whole index, then catch up the writes that went to the old index meanwhile.
 
     Syncs during a rebuild write to the index being replaced, so after the swap every solution
-    changed since the start (less a margin) or pending is synced again, and any document the
-    rebuild wrote for a solution no longer published is dropped.
+    changed since the start (less a margin) is synced again if its version stamp is no longer
+    the one the rebuild wrote (a write that committed after the rebuild read its row), as is
+    every pending one; any document the rebuild wrote for a solution no longer published is
+    dropped. Comparing stamps keeps a rebuild right after an import from indexing every
+    imported solution twice.
     """
     from django.utils import timezone
 
     started = timezone.now()
     pending_before = set(PendingSync.objects.values_list("solution_id", flat=True))
-    written: list[int] = []
+    written: dict[int, str] = {}
 
     def documents():
         for doc in iter_documents():
-            written.append(doc["id"])
+            written[doc["id"]] = doc["version"]
             yield doc
 
     count = get_backend().rebuild(documents(), progress=progress)
     PendingSync.objects.filter(solution_id__in=pending_before).delete()
-    changed = set(
-        Solution.objects.filter(updated_at__gte=started - CATCH_UP_MARGIN).values_list(
-            "id", flat=True
-        )
+    published = Solution.Status.PUBLISHED
+    recent = Solution.objects.filter(updated_at__gte=started - CATCH_UP_MARGIN).only(
+        "id", "version", "updated_at", "status"
     )
-    published = set(
-        Solution.objects.published().filter(id__in=written).values_list("id", flat=True)
-    )
-    changed |= set(written) - published  # deleted or unpublished while the rebuild ran
+    changed = {
+        s.pk
+        for s in recent.iterator(chunk_size=2000)
+        if (s.status == published or s.pk in written) and written.get(s.pk) != version_stamp(s)
+    }
+    # deleted or unpublished while the rebuild ran
+    changed |= written.keys() - set(Solution.objects.published().values_list("id", flat=True))
     changed |= set(PendingSync.objects.values_list("solution_id", flat=True))
     sync_solutions(changed)
     return count

@@ -175,6 +175,20 @@ def test_rebuild_catches_up_writes_made_while_it_ran(
     assert indexing.check().clean
 
 
+def test_rebuild_right_after_an_import_does_not_index_the_new_solutions_twice(db, monkeypatch):
+    # Just written, so all within the catch-up margin; the rebuild wrote their current stamps.
+    fresh = [SolutionFactory(status=Solution.Status.PUBLISHED) for _ in range(3)]
+    synced = []
+    real_sync = indexing.sync_solutions
+    monkeypatch.setattr(
+        indexing, "sync_solutions", lambda ids: synced.append(set(ids)) or real_sync(ids)
+    )
+    assert indexing.rebuild() == 3
+    assert synced == [set()]
+    assert sorted(get_backend().indexed_versions()) == sorted(s.pk for s in fresh)
+    assert indexing.check().clean
+
+
 def test_rebuild_keeps_syncs_that_failed_during_it_pending_until_caught_up(db):
     solution = SolutionFactory(status=Solution.Status.PUBLISHED, name_en="Smart benches")
     PendingSync.objects.create(solution_id=solution.pk, reason="engine down earlier")
