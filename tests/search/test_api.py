@@ -85,3 +85,18 @@ def test_suggest_completes_names(api_client, catalogue):
         == "ko"
     )
     assert api_client.get("/api/v1/search/suggest/").status_code == 400
+
+
+def test_parameter_serializers_share_bound_fields_but_not_results():
+    from django.http import QueryDict
+
+    from search.api.serializers import SearchParamsSerializer
+
+    bad = SearchParamsSerializer(data=QueryDict("tier=capital&page=0"))
+    good = SearchParamsSerializer(data=QueryDict("q=parking&tier=county,city"))
+    assert bad.fields is good.fields  # built once per class
+    assert good.is_valid() and not bad.is_valid()
+    assert set(bad.errors) == {"tier", "page"}
+    assert good.to_query().tier == ("county", "city") and good.to_query().text == "parking"
+    again = SearchParamsSerializer(data=QueryDict(""))
+    assert again.is_valid() and again.to_query().tier == () and again.to_query().page == 1
