@@ -1,5 +1,13 @@
-"""``manage.py load_demo``: the demo catalogue plus one approved demo user per role (idempotent)."""
+"""``manage.py load_demo``: the demo catalogue plus one approved demo user per role (idempotent).
 
+The demo's dates (certification validity, pilot periods) were written for ``DEMO_AS_OF``; they
+are moved by whole months to the month the demo is loaded in, so that a demo loaded years later
+still shows what it was written to show: some certifications expired, some expiring within 90
+days, most valid for years.
+"""
+
+import calendar
+import datetime as dt
 from pathlib import Path
 
 from allauth.account.models import EmailAddress
@@ -14,6 +22,36 @@ from catalogue.models import Organisation, User
 DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "demo-catalogue.json"
 DEMO_PASSWORD = "demo-smartcity-2026"
 DEMO_VENDOR_ID = "v-demo-01"
+DEMO_AS_OF = dt.date(2026, 11, 1)  # the month the demo's dates were written for
+DEMO_DATE_KEYS = {"certifications": ("valid_from", "valid_until"), "pilots": ("start", "end")}
+
+
+def months_between(start: dt.date, end: dt.date) -> int:
+    """Whole calendar months from ``start``'s month to ``end``'s (negative when earlier)."""
+    return (end.year - start.year) * 12 + end.month - start.month
+
+
+def shift_months(day: dt.date, months: int) -> dt.date:
+    """``day`` moved by ``months``; a month's last day stays the last day (Jan 31 -> Feb 28)."""
+    year, month = divmod(day.month - 1 + months, 12)
+    year, month = day.year + year, month + 1
+    last = calendar.monthrange(year, month)[1]
+    at_end = day.day == calendar.monthrange(day.year, day.month)[1]
+    return dt.date(year, month, last if at_end else min(day.day, last))
+
+
+def shift_demo_dates(document: dict, months: int) -> dict:
+    """The demo document with its certification and pilot dates moved by ``months`` (in place)."""
+    if months:
+        for solution in document.get("solutions", []):
+            for section, keys in DEMO_DATE_KEYS.items():
+                for item in solution.get(section, []):
+                    for key in keys:
+                        if item.get(key):
+                            day = shift_months(dt.date.fromisoformat(item[key]), months)
+                            item[key] = day.isoformat()
+    return document
+
 
 # (e-mail, organisation kind, English name, Korean name, extra organisation fields)
 DEMO_PEOPLE = [
@@ -56,7 +94,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with transaction.atomic():
             users = [self._person(*person) for person in DEMO_PEOPLE[:1]]
-            report = import_document(load_document(DEMO_FILE), publish=True, actor=users[0])
+            months = months_between(DEMO_AS_OF, timezone.localdate())
+            document = shift_demo_dates(load_document(DEMO_FILE), months)
+            report = import_document(document, publish=True, actor=users[0])
             users += [self._person(*person) for person in DEMO_PEOPLE[1:]]
         for line in report.lines():
             self.stdout.write(line)
@@ -66,6 +106,14 @@ class Command(BaseCommand):
             except Exception as exc:  # noqa: BLE001 - the demo data is in; search can be rebuilt later
                 self.stderr.write(
                     f"search index not rebuilt ({exc}); run: manage.py search_index rebuild"
+                )
+        if "load_demo_opportunities" in get_commands():
+            try:
+                call_command("load_demo_opportunities", stdout=self.stdout, stderr=self.stderr)
+            except Exception as exc:  # noqa: BLE001 - matching needs the search index
+                self.stderr.write(
+                    f"demo needs and leads not loaded ({exc}); "
+                    "run: manage.py load_demo_opportunities"
                 )
         self.stdout.write("")
         self.stdout.write("Demo users (all approved, e-mail verified):")
