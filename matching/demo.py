@@ -52,7 +52,7 @@ DEMO_NEEDS = (
             "budget_max": 90_000_000,
             "budget_currency": "KRW",
             "required_certifications": [],
-            "procurement_method": "innovation-product",
+            "procurement_method": "negotiated",
         },
     ),
     DemoOpportunity(
@@ -64,19 +64,20 @@ DEMO_NEEDS = (
             "description_ko": (
                 "면 지역 독거 어르신이 1,800명을 넘었고 생활지원사 한 명이 30명 이상을 "
                 "돌봅니다. 전기 사용량이나 전화 응답으로 이상 징후를 먼저 알려 주어 방문이 "
-                "필요한 가구를 골라낼 수 있는 서비스를 찾습니다. 개인정보 보호 인증을 "
-                "중요하게 봅니다."
+                "필요한 가구를 골라낼 수 있는 서비스를 찾습니다. 소프트웨어 품질 인증(GS)을 "
+                "받은 서비스여야 합니다."
             ),
             "description_en": (
                 "More than 1,800 older residents live alone in our townships and each care "
                 "worker looks after over thirty of them. We want a service that flags unusual "
                 "patterns first, from power use or answered calls, so that visits go to the "
-                "households that need them. Information-security certification matters."
+                "households that need them. The service must hold GS software-quality "
+                "certification."
             ),
             "category": "welfare",
             "budget_max": 60_000_000,
             "budget_currency": "KRW",
-            "required_certifications": ["iso-27001"],
+            "required_certifications": ["gs"],
             "procurement_method": "digital-mall",
         },
     ),
@@ -100,8 +101,8 @@ DEMO_NEEDS = (
             "category": "mobility",
             "budget_max": 800_000_000,
             "budget_currency": "KRW",
-            "required_certifications": ["gs"],
-            "procurement_method": "open-tender",
+            "required_certifications": ["pps-innovation"],
+            "procurement_method": "innovation-product",
         },
     ),
 )

@@ -188,6 +188,10 @@ def test_demo_needs_and_leads_are_posted_by_their_owners_and_matched():
         top = list(matches.order_by("-score").select_related("solution")[:3])
         assert top and all(m.explanation("en") for m in top), opportunity.title_en
         assert {m.solution.exchange_id for m in top} >= EXPECTED[opportunity.title_en]
+        assert top[0].compliant, opportunity.title_en  # the demo's best answer meets the terms
+    required = Need.objects.exclude(required_certifications=[])
+    assert required.count() == 2  # and some candidates do not: the shortlist shows the difference
+    assert Match.objects.filter(need__in=required, compliant=False).exists()
     vendor = User.objects.get(email="vendor@demo.example").organisation
     assert Match.objects.filter(solution__vendor=vendor, need__isnull=False).exists()
     assert Match.objects.filter(solution__vendor=vendor, lead__isnull=False).exists()
