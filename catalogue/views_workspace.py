@@ -75,17 +75,27 @@ def _own_solution(request: HttpRequest, solution_id: int) -> Solution:
 
 @role_required(Organisation.Kind.VENDOR)
 def vendor_home(request: HttpRequest) -> HttpResponse:
-    """The vendor's solutions with their review status and the operator's latest feedback."""
+    """The vendor's solutions: review status, the operator's latest feedback, open opportunities."""
     solutions = (
         selectors.solution_list(user=request.user)
         .filter(vendor_id=request.user.organisation_id)
         .prefetch_related("review_events")
         .order_by("-updated_at", "-id")
     )
+    from matching import selectors as matching_selectors
+
+    solutions = list(solutions)
+    opportunities = matching_selectors.opportunity_counts(solution_ids=[s.pk for s in solutions])
     rows = []
     for solution in solutions:
         events = list(solution.review_events.all())
-        rows.append({"solution": solution, "last_event": events[0] if events else None})
+        rows.append(
+            {
+                "solution": solution,
+                "last_event": events[0] if events else None,
+                "opportunities": opportunities.get(solution.pk, 0),
+            }
+        )
     return render(
         request,
         "workspace/vendor_home.html",

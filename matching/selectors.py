@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.db import connections, router
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from catalogue.models import Certification, Kpi, Organisation, Pilot, Solution, kpi_improvement
@@ -398,8 +398,8 @@ def match_list(*, need: Need | None = None, lead: Lead | None = None) -> QuerySe
     return matches.filter(lead=lead)
 
 
-def opportunity_list(*, solution: Solution) -> QuerySet[Match]:
-    """Matches of ``solution`` with open (published, not past the deadline) needs and leads."""
+def _open_opportunity_matches() -> QuerySet[Match]:
+    """Current matches with open (published, not past the deadline) needs and leads."""
     today = timezone.localdate()
     open_need = Q(
         need__status=Need.Status.PUBLISHED,
@@ -407,9 +407,27 @@ def opportunity_list(*, solution: Solution) -> QuerySet[Match]:
     open_lead = Q(lead__status=Lead.Status.OPEN) & (
         Q(lead__deadline__isnull=True) | Q(lead__deadline__gte=today)
     )
+    return Match.objects.filter(stale=False).filter(open_need | open_lead)
+
+
+def opportunity_list(*, solution: Solution) -> QuerySet[Match]:
+    """Matches of ``solution`` with open (published, not past the deadline) needs and leads."""
     return (
-        Match.objects.filter(solution=solution, stale=False)
-        .filter(open_need | open_lead)
+        _open_opportunity_matches()
+        .filter(solution=solution)
         .select_related("need", "lead")
         .order_by("-compliant", "-score", "id")
     )
+
+
+def opportunity_counts(*, solution_ids) -> dict[int, int]:
+    """How many open needs and leads each solution matches (as ``opportunity_list`` counts)."""
+    rows = (
+        _open_opportunity_matches()
+        .filter(solution_id__in=list(solution_ids))
+        .order_by()
+        .values("solution_id")
+        .annotate(n=Count("id"))
+        .values_list("solution_id", "n")
+    )
+    return dict(rows)

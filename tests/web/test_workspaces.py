@@ -428,6 +428,36 @@ def test_vendor_sees_matching_needs_with_explanations(web, vendor_user, municipa
     assert match.explanation_en in page
 
 
+def test_vendor_list_counts_each_solutions_open_needs_and_leads(
+    web, vendor_user, municipality_user, agency_user
+):
+    solution = _published(vendor=vendor_user.organisation)
+    unmatched = SolutionFactory(vendor=vendor_user.organisation, status="draft", name_en="Draft")
+    _reindex()
+    need = matching_services.need_create(
+        user=municipality_user,
+        data={"title_en": "Smart parking guidance", "category": "mobility"},
+    )
+    matching_services.need_publish(user=municipality_user, need=need)
+    matching_services.lead_create(
+        user=agency_user,
+        data={"title_en": "Parking guidance for Hue", "country": "VN", "category": "mobility"},
+    )
+    closed = matching_services.lead_create(
+        user=agency_user,
+        data={"title_en": "Parking sensors for Da Nang", "country": "VN", "category": "mobility"},
+    )
+    Lead.objects.filter(pk=closed.pk).update(deadline=dt.date(2020, 1, 1))  # past: not open
+    assert Match.objects.filter(solution=solution).count() == 3
+    client = web(vendor_user)
+    html = client.get(reverse("catalogue:vendor")).content.decode()
+    link = reverse("catalogue:vendor-solution", args=[solution.pk]) + "#opportunities"
+    assert f'<a href="{link}">2 open</a>' in html
+    assert reverse("catalogue:vendor-solution", args=[unmatched.pk]) + "#opportunities" not in html
+    korean = web(vendor_user, language="ko").get(reverse("catalogue:vendor")).content.decode()
+    assert "진행 중 2건" in korean
+
+
 def test_vendor_refreshes_opportunities(web, vendor_user, agency_user):
     solution = _published(vendor=vendor_user.organisation)
     _reindex()
