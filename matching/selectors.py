@@ -398,6 +398,16 @@ def match_list(*, need: Need | None = None, lead: Lead | None = None) -> QuerySe
     return matches.filter(lead=lead)
 
 
+def with_candidate_counts(opportunities: QuerySet) -> QuerySet:
+    """Needs or leads annotated with ``candidates`` (the matches ``match_list`` shows) and
+    ``compliant_candidates`` (those that meet every hard requirement)."""
+    current = Q(matches__stale=False, matches__solution__status=Solution.Status.PUBLISHED)
+    return opportunities.annotate(
+        candidates=Count("matches", filter=current),
+        compliant_candidates=Count("matches", filter=current & Q(matches__compliant=True)),
+    )
+
+
 def _open_opportunity_matches() -> QuerySet[Match]:
     """Current matches with open (published, not past the deadline) needs and leads."""
     today = timezone.localdate()

@@ -172,7 +172,7 @@ def _own_need(request, need_id: int) -> Need:
 @role_required(Organisation.Kind.MUNICIPALITY)
 def buyer_home(request: HttpRequest) -> HttpResponse:
     """The municipality's needs with their status and how many matches each has."""
-    needs = _own_needs(request).order_by("-updated_at", "-id")
+    needs = selectors.with_candidate_counts(_own_needs(request)).order_by("-updated_at", "-id")
     return render(request, "matching/buyer_home.html", {"needs": needs})
 
 
@@ -280,7 +280,7 @@ def _agency_leads(request):
 
 
 def _agency_page(request, form=None, report=None, status: int = 200) -> HttpResponse:
-    leads = _agency_leads(request).order_by("-created_at", "-id")
+    leads = selectors.with_candidate_counts(_agency_leads(request)).order_by("-created_at", "-id")
     context = {
         "form": form or LeadUploadForm(),
         "report": report,

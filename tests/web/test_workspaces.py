@@ -458,6 +458,42 @@ def test_vendor_list_counts_each_solutions_open_needs_and_leads(
     assert "진행 중 2건" in korean
 
 
+def test_buyer_and_agency_lists_count_each_ones_candidates(
+    web, vendor_user, municipality_user, agency_user
+):
+    parking = _published(vendor=vendor_user.organisation)
+    _published(name_en="Parking occupancy sensors", name_ko="주차 점유 센서", category="mobility")
+    _reindex()
+    need = matching_services.need_create(
+        user=municipality_user,
+        data={
+            "title_en": "Smart parking guidance",
+            "category": "mobility",
+            "required_certifications": ["iso-27001"],
+        },
+    )
+    matching_services.need_publish(user=municipality_user, need=need)
+    lead = matching_services.lead_create(
+        user=agency_user,
+        data={"title_en": "Parking guidance for Hue", "country": "VN", "category": "mobility"},
+    )
+    for target, user, url in (
+        (need, municipality_user, reverse("matching:buyer")),
+        (lead, agency_user, reverse("matching:agency")),
+    ):
+        matches = target.matches.all()
+        shown, compliant = matches.count(), matches.filter(compliant=True).count()
+        assert shown >= 1
+        assert f"<td>{shown} ({compliant} meet the terms)</td>" in _text(web(user).get(url))
+    assert need.matches.filter(compliant=True).count() == 0  # nobody holds ISO 27001 here
+    # A solution that left the catalogue is no longer a candidate.
+    assert lead.matches.filter(solution=parking).exists()
+    before = lead.matches.count()
+    solution_services.solution_archive(user=vendor_user, solution=parking)
+    page = _text(web(agency_user).get(reverse("matching:agency")))
+    assert f"<td>{before - 1} (" in page if before > 1 else "<td>—</td>" in page
+
+
 def test_vendor_refreshes_opportunities(web, vendor_user, agency_user):
     solution = _published(vendor=vendor_user.organisation)
     _reindex()
