@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from catalogue.models import User
 
-from . import services
-from .models import Lead, Need
+from . import registrations, services
+from .models import Lead, Match, Need
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,9 @@ class DemoOpportunity:
     owner: str  # the demo user's e-mail
     days_to_deadline: int
     data: dict
+    # Shortlist the best compliant candidate and open a draft registration in this channel,
+    # so that the demo also shows a procurement registration under way.
+    registration_channel: str = ""
 
 
 DEMO_NEEDS = (
@@ -104,6 +107,7 @@ DEMO_NEEDS = (
             "required_certifications": ["pps-innovation"],
             "procurement_method": "innovation-product",
         },
+        registration_channel="pps-innovation",
     ),
 )
 
@@ -195,10 +199,31 @@ def load_demo_opportunities(today: dt.date | None = None) -> list[str]:
                 continue
             data = {**item.data, "deadline": today + dt.timedelta(days=item.days_to_deadline)}
             if model is Need:
-                need = services.need_create(user=user, data=data)
-                services.need_publish(user=user, need=need)
+                target = services.need_create(user=user, data=data)
+                services.need_publish(user=user, need=target)
             else:
-                services.lead_create(user=user, data=data)
+                target = services.lead_create(user=user, data=data)
+            if item.registration_channel:
+                _start_registration(user, target, item.registration_channel)
             created += 1
         lines.append(f"demo {kind}: {created} posted and matched, {len(items) - created} there")
     return lines
+
+
+def _start_registration(user, target: Need | Lead, channel: str) -> None:
+    """Shortlist the target's best candidate that meets its terms and open a draft registration."""
+    field = "need" if isinstance(target, Need) else "lead"
+    best = (
+        Match.objects.filter(**{field: target}, compliant=True, stale=False)
+        .order_by("-score", "id")
+        .first()
+    )
+    if best is None:
+        return
+    services.match_set_status(match=best, status=Match.Status.SHORTLISTED, user=user)
+    registrations.registration_open(
+        user=user,
+        match=best,
+        channel=channel,
+        note="Demo: opened from the shortlist; complete the checklist, then submit.",
+    )

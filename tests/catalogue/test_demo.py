@@ -22,7 +22,7 @@ from catalogue.management.commands.load_demo import (
 from catalogue.models import Certification, Organisation, Pilot, Solution, User
 from catalogue.vocabularies import Category
 from matching.demo import DEMO_LEADS, DEMO_NEEDS
-from matching.models import Lead, Match, Need
+from matching.models import Lead, Match, Need, Registration
 
 
 def demo():
@@ -141,6 +141,7 @@ def test_load_demo_twice_does_not_duplicate_anything():
         Need.objects.count(),
         Lead.objects.count(),
         Match.objects.count(),
+        Registration.objects.count(),
     )
     out = io.StringIO()
     call_command("load_demo", stdout=out, stderr=io.StringIO())
@@ -154,6 +155,7 @@ def test_load_demo_twice_does_not_duplicate_anything():
         Need.objects.count(),
         Lead.objects.count(),
         Match.objects.count(),
+        Registration.objects.count(),
     )
     assert Solution.objects.filter(status="published").count() == 36
     assert DEMO_PASSWORD in out.getvalue() and "demo only" in out.getvalue()
@@ -193,6 +195,10 @@ def test_demo_needs_and_leads_are_posted_by_their_owners_and_matched():
     assert required.count() == 2  # and some candidates do not: the shortlist shows the difference
     assert Match.objects.filter(need__in=required, compliant=False).exists()
     vendor = User.objects.get(email="vendor@demo.example").organisation
+    registration = Registration.objects.select_related("match", "solution").get()
+    assert registration.organisation == metro and registration.status == "draft"
+    assert registration.solution.exchange_id == "s-demo-01"
+    assert registration.match.status == Match.Status.SHORTLISTED
     assert Match.objects.filter(solution__vendor=vendor, need__isnull=False).exists()
     assert Match.objects.filter(solution__vendor=vendor, lead__isnull=False).exists()
 

@@ -127,8 +127,12 @@ def test_index_files_corrupted(indexed, client, django_capture_on_commit_callbac
         victims = [p for p in directory.iterdir() if p.suffix in (".idx", ".term", ".store")]
     assert victims
     for victim in victims:
-        size = max(victim.stat().st_size, 64)
-        victim.write_bytes(os.urandom(size))
+        # Garbage of the same size put in place by a rename: this process still maps the old
+        # files (truncating a mapped file in place kills the process with SIGBUS on its next
+        # read), and a process that opens the index from now on reads the garbage.
+        garbage = victim.with_name(victim.name + ".garbage")
+        garbage.write_bytes(os.urandom(max(victim.stat().st_size, 64)))
+        os.replace(garbage, victim)
     reset_backend()  # as a process starting after the corruption
     assert _web_still_answers(client, user, solutions[0]) == 503
     summary = _change_during_fault(client, user, solutions[2], django_capture_on_commit_callbacks)
