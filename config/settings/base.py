@@ -192,7 +192,36 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The cache holds allauth's sign-in rate limits, so every server process must share it: with a
+# per-process cache each gunicorn worker would allow the whole rate on its own. Redis when
+# REDIS_URL is set, else files under VAR_DIR (shared by the workers of one machine);
+# CACHE_BACKEND=locmem keeps it in the process (tests, one process).
+CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "sce")
+if os.environ.get("CACHE_BACKEND") == "locmem":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+elif os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+        }
+    }
+
+# The API's rate-limit counters (config/counters.py), counted on every API request: a SQLite
+# file shared by one machine's processes, or the cache above (Redis) with REDIS_URL.
+RATE_LIMIT_COUNTERS = os.environ.get(
+    "RATE_LIMIT_COUNTERS",
+    "cache" if os.environ.get("REDIS_URL") else f"sqlite:{VAR_DIR / 'rate-limits.sqlite3'}",
+)
 
 # Search: one backend chosen by dotted path (search/backends/__init__.py).
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")

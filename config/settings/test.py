@@ -10,6 +10,10 @@ from .base import REST_FRAMEWORK
 _TMP = Path(tempfile.mkdtemp(prefix="sce-test-"))
 MEDIA_ROOT = Path(os.environ.get("TEST_MEDIA_ROOT", _TMP / "media"))
 SEARCH_INDEX_DIR = _TMP / "search-index"
+# One test process, one cache: counters of one test never reach another test or worker
+# (tests/reliability/test_shared_rate_limits.py runs the shared backends across processes).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+RATE_LIMIT_COUNTERS = "cache"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 REST_FRAMEWORK = {
