@@ -1,9 +1,25 @@
 """Shared fixtures: users of every role, API clients, a temporary media root per test."""
 
 import pytest
+from django.db import connection
 from rest_framework.test import APIClient
 
 from tests.factories import OrganisationFactory, UserFactory
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_other_sessions_on_the_test_database(django_db_setup, django_db_blocker):
+    """PostgreSQL: before the test database is dropped, end the sessions other threads of this
+    process left open (tests that run real threads; each thread has its own connection), which
+    otherwise turn the drop into a warning and leave the database behind."""
+    yield
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 @pytest.fixture(autouse=True)
