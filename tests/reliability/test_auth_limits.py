@@ -20,7 +20,7 @@ PASSWORD = "correct horse battery staple"
 def low_rates(monkeypatch):
     """The configured scopes with low rates (DRF binds the rates when it imports)."""
     rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]}
-    rates.update(login="3/minute", anon="5/minute")
+    rates.update(login="3/minute", anon="5/minute", user="4/minute")
     monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
     cache.clear()
     yield rates
@@ -64,6 +64,18 @@ def test_anonymous_api_use_is_throttled(low_rates):
     signed_in = APIClient()
     signed_in.force_authenticate(UserFactory(organisation=OrganisationFactory(kind="vendor")))
     assert signed_in.get("/api/v1/solutions/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_signed_in_use_is_throttled_on_the_user_rate_alone(low_rates):
+    signed_in = APIClient()
+    signed_in.force_authenticate(UserFactory(organisation=OrganisationFactory(kind="vendor")))
+    statuses = [signed_in.get("/api/v1/solutions/").status_code for _ in range(6)]
+    assert statuses == [200] * 4 + [429] * 2
+    # the user's requests did not use up the address's anonymous allowance, nor the reverse
+    assert [APIClient().get("/api/v1/solutions/").status_code for _ in range(6)] == (
+        [200] * 5 + [429]
+    )
 
 
 @pytest.mark.django_db
