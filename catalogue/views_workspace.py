@@ -76,15 +76,14 @@ def _own_solution(request: HttpRequest, solution_id: int) -> Solution:
 @role_required(Organisation.Kind.VENDOR)
 def vendor_home(request: HttpRequest) -> HttpResponse:
     """The vendor's solutions: review status, the operator's latest feedback, open opportunities."""
-    solutions = (
+    from matching import selectors as matching_selectors
+
+    solutions = list(
         selectors.solution_list(user=request.user)
         .filter(vendor_id=request.user.organisation_id)
         .prefetch_related("review_events")
         .order_by("-updated_at", "-id")
     )
-    from matching import selectors as matching_selectors
-
-    solutions = list(solutions)
     opportunities = matching_selectors.opportunity_counts(solution_ids=[s.pk for s in solutions])
     rows = []
     for solution in solutions:
