@@ -170,3 +170,29 @@ def test_sign_up_refuses_a_weak_password_and_creates_nobody():
     assert User.objects.count() == before
     form = response.context["form"]
     assert "password1" in form.errors
+
+
+@pytest.mark.django_db
+def test_api_still_answers_when_the_rate_limit_store_is_unusable(settings, tmp_path, caplog):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the counters' directory should be")
+    settings.RATE_LIMIT_COUNTERS = f"sqlite:{blocker / 'rate-limits.sqlite3'}"
+    with caplog.at_level("WARNING", logger="config.throttling"):
+        response = APIClient().get("/api/v1/solutions/")
+    assert response.status_code == 200
+    assert "rate limit not applied" in caplog.text
+
+
+@pytest.mark.django_db
+def test_api_still_answers_when_redis_holding_the_counters_is_down(settings, caplog):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+        }
+    }
+    settings.RATE_LIMIT_COUNTERS = "cache"
+    with caplog.at_level("WARNING", logger="config.throttling"):
+        response = APIClient().get("/api/v1/solutions/")
+    assert response.status_code == 200
+    assert "rate limit not applied (ConnectionError)" in caplog.text
