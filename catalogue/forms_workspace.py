@@ -12,6 +12,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from .models import Verification
 from .validators import safe_display_name
 from .vocabularies import (
     LANGUAGE_CODES,
@@ -251,7 +252,7 @@ class VerificationForm(forms.Form):
     )
     # the status the operator saw: a decision taken meanwhile by another one is not overridden
     expected = forms.ChoiceField(
-        choices=[("pending", "pending"), ("verified", "verified"), ("rejected", "rejected")],
+        choices=[(value, value) for value in Verification.values],
         required=False,
         widget=forms.HiddenInput,
     )

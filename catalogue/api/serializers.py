@@ -10,7 +10,15 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..models import Certification, Kpi, Organisation, Pilot, Solution, SolutionImage
+from ..models import (
+    Certification,
+    Kpi,
+    Organisation,
+    Pilot,
+    Solution,
+    SolutionImage,
+    Verification,
+)
 from ..permissions import is_operator, owns_solution
 from ..vocabularies import (
     LANGUAGE_CODES,
@@ -339,7 +347,7 @@ class VerifySerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=["verified", "rejected"])
     note = serializers.CharField(required=False, allow_blank=True, default="")
     expected = serializers.ChoiceField(
-        choices=["pending", "verified", "rejected"],
+        choices=Verification.values,
         required=False,
         help_text="The status the decision was made on; a 409 if another operator changed it.",
     )
