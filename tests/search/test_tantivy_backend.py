@@ -249,3 +249,20 @@ def test_facets_equal_the_counts_of_each_value_filtered_alone(tmp_path):
         writer.index(_varied_catalogue(range(100, 161), seed=4 + round_))
         writer.delete(range(1, 11))
     assert facets["certification"] and facets["country"] and facets["tier"]
+
+
+def test_korean_fields_match_hangul_bigrams_and_latin_words_in_any_case(tmp_path):
+    """The ``ko`` analyzer does not fold case (Hangul has none); Latin words written inside
+    Korean text are found through the ``words`` field whatever their case."""
+    backend = TantivyBackend(path=tmp_path / "index")
+    backend.index(
+        [
+            make_doc(1, name_ko="교통량 측정", description_ko="IoT 센서로 교통량을 측정합니다."),
+            make_doc(2, name_ko="대기질 측정", description_ko="미세먼지 센서"),
+        ]
+    )
+    for text in ("iot", "IOT", "IoT"):
+        assert [h.solution_id for h in backend.search(SearchQuery(text=text)).hits] == [1]
+    hits = backend.search(SearchQuery(text="교통량을")).hits
+    assert [h.solution_id for h in hits] == [1]
+    assert "<b>교통량</b>을" in hits[0].highlights["description_ko"][0]
