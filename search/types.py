@@ -55,3 +55,8 @@ class Suggestion:
 
 class SearchUnavailable(Exception):
     """The engine cannot answer now (down, locked, corrupted); callers answer 503."""
+
+
+class SearchIndexOutdated(SearchUnavailable):
+    """The index on disk was built with other fields than this version of the code defines:
+    only a rebuild (``manage.py search_index rebuild``, or ``repair``) brings it back."""

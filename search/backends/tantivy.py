@@ -28,7 +28,14 @@ from django.conf import settings
 from catalogue.vocabularies import CertificationType
 from search import analysis
 from search.parallel import beside
-from search.types import SearchHit, SearchQuery, SearchResult, SearchUnavailable, Suggestion
+from search.types import (
+    SearchHit,
+    SearchIndexOutdated,
+    SearchQuery,
+    SearchResult,
+    SearchUnavailable,
+    Suggestion,
+)
 
 from .base import COMMON_TERM_SHARE, MIN_DISTINCTIVE_MATCHES, SearchBackend
 
@@ -217,7 +224,8 @@ def build_schema() -> tantivy.Schema:
     sb.add_text_field("name_words", tokenizer_name="words")
     # validity terms, counted for the facet by one terms aggregation (hence fast)
     sb.add_text_field("cert", tokenizer_name="raw", fast=True)
-    sb.add_text_field("name_prefix", tokenizer_name="raw")  # short prefixes of name words
+    # short prefixes of name words, handed over as one string (one value costs less than 15)
+    sb.add_text_field("name_prefix", tokenizer_name="whitespace")
     for name in ("category", "tier", "country", "deployment", "standard", "language"):
         sb.add_text_field(name, tokenizer_name="raw", fast=True)
     sb.add_float_field("price", indexed=True, fast=True)
@@ -286,7 +294,7 @@ def to_tantivy(doc: dict) -> tantivy.Document:
     )
     names = f"{doc.get('name_ko', '')} {doc.get('name_en', '')}"
     fields["name_words"] = names
-    fields["name_prefix"] = list(name_prefixes(names))
+    fields["name_prefix"] = " ".join(name_prefixes(names))
     fields["category"] = doc.get("category", "")
     fields["cert"] = certification_terms(doc.get("certifications", []))
     for field, key in (
@@ -364,6 +372,13 @@ class TantivyBackend(SearchBackend):
                 mtime = (path / "meta.json").stat().st_mtime_ns
                 if self._index is None or target != self._target:
                     index = tantivy.Index.open(str(path))
+                    if index.schema != self.schema:
+                        # an index from before an upgrade: reading it with this code's fields
+                        # would fail on some queries or, worse, quietly find less
+                        raise SearchIndexOutdated(
+                            f"search index at {path} has other fields than this version "
+                            "defines: run `manage.py search_index rebuild` (or `repair`)"
+                        )
                     register_tokenizers(index)
                     self._index, self._target, self._meta_mtime = index, target, mtime
                 elif mtime != self._meta_mtime:

@@ -1,14 +1,14 @@
 """Index sync after commit, engine-down fallback to PendingSync, drift check and repair."""
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from catalogue.models import Solution
 from catalogue.services import solutions as services
 from search import indexing
 from search.backends import get_backend, reset_backend
 from search.models import PendingSync
-from search.types import SearchQuery
+from search.types import SearchIndexOutdated, SearchQuery
 from tests.factories import CertificationFactory, KpiFactory, PilotFactory, SolutionFactory
 
 pytestmark = pytest.mark.django_db
@@ -195,3 +195,29 @@ def test_rebuild_keeps_syncs_that_failed_during_it_pending_until_caught_up(db):
     assert indexing.rebuild() == 1
     assert not PendingSync.objects.exists()
     assert found("benches") == [solution.pk]
+
+
+def test_an_index_built_with_other_fields_is_refused_and_repair_rebuilds_it(db, capsys, _index_dir):
+    """After an upgrade that changed the index's fields, the old index is not read with the new
+    fields (which would fail on some queries or quietly find less): search says to rebuild, and
+    ``repair`` does."""
+    import os
+
+    import tantivy
+
+    solution = SolutionFactory(status=Solution.Status.PUBLISHED, name_en="Flood sensors")
+    old = tantivy.SchemaBuilder()
+    old.add_unsigned_field("id", stored=True, indexed=True, fast=True)
+    old.add_text_field("name_en", stored=True)
+    (_index_dir / "index-1").mkdir(parents=True)
+    tantivy.Index(old.build(), path=str(_index_dir / "index-1"))
+    os.symlink("index-1", _index_dir / "current")
+
+    with pytest.raises(SearchIndexOutdated, match="search_index rebuild"):
+        get_backend().search(SearchQuery(text="flood"))
+    with pytest.raises(CommandError, match="other fields"):
+        call_command("search_index", "check")
+    call_command("search_index", "repair")
+    out, err = capsys.readouterr()
+    assert "rebuilding" in err and "index is in step" in out
+    assert found("flood") == [solution.pk]
