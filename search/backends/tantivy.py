@@ -240,76 +240,75 @@ def register_tokenizers(index: tantivy.Index) -> None:
     index.register_tokenizer("words", analysis.word_analyzer())
 
 
+TEXT_FIELDS = ("name_ko", "summary_ko", "description_ko", "name_en", "summary_en", "description_en")
+# index field -> the search document's key it is filled from
+FACET_SOURCES = (
+    ("tier", "tiers"),
+    ("country", "countries"),
+    ("deployment", "deployment"),
+    ("standard", "standards"),
+    ("language", "languages"),
+)
+
+
 def to_tantivy(doc: dict) -> tantivy.Document:
     """One search document (``search.indexing.solution_to_document``) as a tantivy document.
 
     The fields are gathered in a dict and handed over in one call: a rebuild converts every
     solution, and a call per value (some fifty per document) cost more than the rest.
     """
+    get = doc.get
     sid = int(doc["id"])
     tie = stable_hash(sid)
-    fields: dict = {"id": sid, "tie": tie, "version": doc.get("version", "")}
-    for name in (
-        "name_ko",
-        "summary_ko",
-        "description_ko",
-        "name_en",
-        "summary_en",
-        "description_en",
-    ):
-        if doc.get(name):
-            fields[name] = doc[name]
-    extra_ko = [*doc.get("pilots_ko", []), doc.get("vendor_ko", "")]
+    fields: dict = {"id": sid, "tie": tie, "version": get("version", "")}
+    for name in TEXT_FIELDS:
+        if value := get(name):
+            fields[name] = value
+    kpis = get("kpis", [])
+    extra_ko = [t for t in (*get("pilots_ko", []), get("vendor_ko")) if t]
     extra_en = [
-        *doc.get("pilots_en", []),
-        *doc.get("kpis", []),
-        *(t.replace("-", " ") for t in doc.get("tags", [])),
-        *doc.get("standards", []),
-        *doc.get("pilot_cities", []),
-        doc.get("vendor_en", ""),
+        t
+        for t in (
+            *get("pilots_en", []),
+            *kpis,
+            *(t.replace("-", " ") for t in get("tags", [])),
+            *get("standards", []),
+            *get("pilot_cities", []),
+            get("vendor_en"),
+        )
+        if t
     ]
-    fields["extra_ko"] = [
-        *(t for t in extra_ko if t),
-        *(t for t in doc.get("kpis", []) if analysis.HANGUL_RUN.search(t)),
-    ]
+    fields["extra_ko"] = extra_ko + [t for t in kpis if analysis.HANGUL_RUN.search(t)]
     # one value: the same tokens as a list of them, for a third of the cost of handing it over
-    fields["extra_en"] = " ".join(t for t in extra_en if t)
+    fields["extra_en"] = " ".join(extra_en)
     # Unstemmed words for typo correction and exact matches: the English text, plus the
     # Latin-script words (CCTV, IoT, AI) inside Korean text.
     korean = " ".join(
-        t
-        for t in (doc.get("name_ko"), doc.get("summary_ko"), doc.get("description_ko"), *extra_ko)
-        if t
+        t for t in (get("name_ko"), get("summary_ko"), get("description_ko"), *extra_ko) if t
     )
     fields["words"] = " ".join(
         t
         for t in (
-            doc.get("name_en"),
-            doc.get("summary_en"),
-            doc.get("description_en"),
-            *extra_en,
+            get("name_en"),
+            get("summary_en"),
+            get("description_en"),
+            fields["extra_en"],
             " ".join(LATIN.findall(korean)),
         )
         if t
     )
-    names = f"{doc.get('name_ko', '')} {doc.get('name_en', '')}"
+    names = f"{get('name_ko', '')} {get('name_en', '')}"
     fields["name_words"] = names
     fields["name_prefix"] = " ".join(name_prefixes(names))
-    fields["category"] = doc.get("category", "")
-    fields["cert"] = certification_terms(doc.get("certifications", []))
-    for field, key in (
-        ("tier", "tiers"),
-        ("country", "countries"),
-        ("deployment", "deployment"),
-        ("standard", "standards"),
-        ("language", "languages"),
-    ):
-        fields[field] = list(doc.get(key, []))
-    if doc.get("price_krw") is not None:
-        fields["price"] = float(doc["price_krw"])
-    published = doc.get("published_at")
+    fields["category"] = get("category", "")
+    fields["cert"] = certification_terms(get("certifications", []))
+    for field, key in FACET_SOURCES:
+        fields[field] = list(get(key, []))
+    if (price := get("price_krw")) is not None:
+        fields["price"] = float(price)
+    published = get("published_at")
     fields["published"] = int(dt.datetime.fromisoformat(published).timestamp()) if published else 0
-    fields["evidence_rank"] = (min(int(doc.get("evidence", 0)), 1023) << 53) | (tie >> 10)
+    fields["evidence_rank"] = (min(int(get("evidence", 0)), 1023) << 53) | (tie >> 10)
     return tantivy.Document.from_dict(fields, _document_schema())
 
 
