@@ -1,12 +1,14 @@
 """Search benchmark: N generated bilingual solutions, indexing throughput and query latency.
 
-usage: python bench/search.py [--docs 10000] [--queries 200] [--no-floor]
+usage: python bench/search.py [--docs 10000] [--queries 200] [--no-floor] [--index-runs 1]
 
 Builds a throw-away SQLite database and index, fills them with ``--docs`` realistic solutions
 (bulk_create), then prints: indexing docs/s (database -> committed index), index size, peak
 memory, and p50/p95 of (a) two-word query + two filters + all facets + highlights, (b) suggest,
 (c) a one-typo query, each through the backend and through the HTTP API (Django test client).
 It also runs ../shared/bench/tantivy_floor.py with the same N and prints the ratios.
+``--index-runs K`` repeats the indexing measurement K times, each one beside a run of the floor,
+and prints every pair and the median ratio: on a noisy machine one pair can be off by 0.1.
 """
 
 from __future__ import annotations
@@ -184,7 +186,7 @@ def dir_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-def run_floor(n: int, queries: int, workdir: Path) -> dict:
+def run_floor(n: int, queries: int, workdir: Path, quiet: bool = False) -> dict:
     script = BASE_DIR.parent / "shared" / "bench" / "tantivy_floor.py"
     if not script.is_file():
         return {}
@@ -203,7 +205,8 @@ def run_floor(n: int, queries: int, workdir: Path) -> dict:
         text=True,
         check=True,
     ).stdout
-    print("floor output:\n  " + out.strip().replace("\n", "\n  "))
+    if not quiet:
+        print("floor output:\n  " + out.strip().replace("\n", "\n  "))
     floor = {"indexing": float(re.search(r"indexing=([\d,.]+)", out).group(1).replace(",", ""))}
     for key, label in (("a", r"\(a\)"), ("b", r"\(b\)"), ("c", r"\(c\)")):
         m = re.search(label + r".*?p50=([\d.]+) ms p95=([\d.]+) ms", out)
@@ -216,6 +219,7 @@ def main():
     ap.add_argument("--docs", type=int, default=10_000)
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--no-floor", action="store_true")
+    ap.add_argument("--index-runs", type=int, default=1, help="indexing measured K times")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-search-"))
     setup_django(tmp)
@@ -287,6 +291,13 @@ def main():
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     floor = {} if args.no_floor else run_floor(args.docs, args.queries, tmp)
+    pairs = [(rate, floor.get("indexing"))]
+    for run in range(1, args.index_runs):
+        t = time.perf_counter()
+        backend.rebuild(indexing.iter_documents(batch_size=1000))
+        again = count / (time.perf_counter() - t)
+        floor_again = {} if args.no_floor else run_floor(args.docs, 5, tmp / f"f{run}", True)
+        pairs.append((again, floor_again.get("indexing")))
     shutil.rmtree(tmp, ignore_errors=True)
     print()
     load = os.getloadavg()[0]
@@ -301,6 +312,13 @@ def main():
     if floor:
         line += f"  floor {floor['indexing']:,.0f} docs/s  ratio {rate / floor['indexing']:.2f}"
     print(line)
+    if len(pairs) > 1:
+        print("indexing runs (docs/s, floor, ratio):")
+        for ours, theirs in pairs:
+            print(f"  {ours:8,.0f} {theirs or 0:8,.0f} {ours / theirs if theirs else 0:6.2f}")
+        if not args.no_floor:
+            median = statistics.median(ours / theirs for ours, theirs in pairs)
+            print(f"  median ratio {median:.2f}")
     names = {
         "a": "(a) 2 words + 2 filters + facets + highlights",
         "b": "(b) suggest",
