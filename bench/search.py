@@ -316,7 +316,7 @@ def main():
         print("indexing runs (docs/s, floor, ratio):")
         for ours, theirs in pairs:
             print(f"  {ours:8,.0f} {theirs or 0:8,.0f} {ours / theirs if theirs else 0:6.2f}")
-        if not args.no_floor:
+        if all(theirs for _, theirs in pairs):
             median = statistics.median(ours / theirs for ours, theirs in pairs)
             print(f"  median ratio {median:.2f}")
     names = {
