@@ -206,6 +206,20 @@ def day_keys(day: dt.date) -> tuple[str, ...]:
     )
 
 
+@functools.lru_cache(maxsize=16)
+def facet_aggregations(day: dt.date) -> dict:
+    """The facets' aggregation request for certifications valid on ``day`` (shared: read it,
+    never change it). Its certification part lists every validity term that covers the day,
+    some four hundred strings: built once a day instead of in every search."""
+    aggs: dict = {
+        name: {"terms": {"field": field, "size": 50}} for name, field in FACET_INDEX_FIELDS.items()
+    }
+    keys = day_keys(day)
+    include = [f"{cert_type}|{k}" for cert_type in CERT_TYPES for k in keys]
+    aggs["cert"] = {"terms": {"field": "cert", "size": len(include), "include": include}}
+    return aggs
+
+
 def build_schema() -> tantivy.Schema:
     """The index's fields. Scored text keeps term frequencies but no positions: only term and
     fuzzy queries run on it (BM25 needs no positions), and recording them cost a rebuild ~10%.
@@ -671,14 +685,7 @@ class TantivyBackend(SearchBackend):
     def aggregations(self, query: SearchQuery) -> dict:
         from search.indexing import validity_date
 
-        aggs = {
-            name: {"terms": {"field": field, "size": 50}}
-            for name, field in FACET_INDEX_FIELDS.items()
-        }
-        keys = day_keys(validity_date(query.valid_on))
-        include = [f"{cert_type}|{k}" for cert_type in CERT_TYPES for k in keys]
-        aggs["cert"] = {"terms": {"field": "cert", "size": len(include), "include": include}}
-        return aggs
+        return facet_aggregations(validity_date(query.valid_on))
 
     def search(self, query: SearchQuery) -> SearchResult:
         """Run one query: scored text, filters, sort, page, facets, highlights."""
