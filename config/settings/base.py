@@ -202,9 +202,12 @@ if os.environ.get("CACHE_BACKEND") == "locmem":
 elif os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis down reads as an empty cache (config/cache.py), not as a 500 on sign-in
+            "BACKEND": "config.cache.FailOpenRedisCache",
             "LOCATION": os.environ["REDIS_URL"],
             "KEY_PREFIX": CACHE_KEY_PREFIX,
+            # fail in a second, not after the system's TCP timeout, when Redis is unreachable
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:

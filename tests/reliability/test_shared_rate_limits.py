@@ -85,7 +85,7 @@ def test_a_second_worker_process_sees_what_the_first_counted(tmp_path, backend):
     env = production_env(tmp_path, **extra)
     first = worker(3, env)
     second = worker(5, env)
-    expected = {"sqlite": "SqliteCounters/", "redis": "CacheCounters/RedisCache"}[backend]
+    expected = {"sqlite": "SqliteCounters/", "redis": "CacheCounters/FailOpenRedisCache"}[backend]
     assert first["store"].startswith(expected) and second["store"] == first["store"]
     assert first["allowed"] == [True, True, True]
     # 5 an hour in all: the second process has 2 left, not 5 of its own
