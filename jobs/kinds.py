@@ -169,10 +169,11 @@ def _search_rebuild(job: Job, progress: Progress) -> dict:
 def _search_repair(job: Job, progress: Progress) -> dict:
     from search import indexing
 
-    drift = indexing.check()
+    total = indexing.count_documents()
+    drift = indexing.repair_or_rebuild(progress=lambda done: progress(done, total))
+    if drift is None:  # the index was built with other fields (an upgrade): rebuilt
+        return {"rebuilt": total}
     found = {name: len(ids) for name, ids in drift.as_dict().items()}
-    if not drift.clean:
-        indexing.repair(drift)
     return {"found": found, "repaired": not drift.clean}
 
 

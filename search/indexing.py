@@ -18,6 +18,7 @@ from django.db.models import Prefetch
 from catalogue.models import Certification, Kpi, Pilot, Solution
 from search.backends import get_backend
 from search.models import PendingSync
+from search.types import SearchIndexOutdated
 
 log = logging.getLogger(__name__)
 
@@ -326,6 +327,19 @@ def repair(drift: Drift | None = None) -> Drift:
     if gone:
         backend.delete(gone)
     PendingSync.objects.filter(solution_id__in=drift.pending).delete()
+    return drift
+
+
+def repair_or_rebuild(progress=None) -> Drift | None:
+    """Fix the drift :func:`check` finds and return it; when the index was built with other
+    fields (after an upgrade), rebuild it instead and return ``None``."""
+    try:
+        drift = check()
+    except SearchIndexOutdated:
+        rebuild(progress=progress)
+        return None
+    if not drift.clean:
+        repair(drift)
     return drift
 
 

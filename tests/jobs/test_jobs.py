@@ -11,7 +11,9 @@ from catalogue.models import Solution
 from jobs import services
 from jobs.kinds import input_path
 from jobs.models import Job
+from search.backends import get_backend, reset_backend
 from tests.factories import SolutionFactory
+from tests.search.test_indexing import plant_index_with_other_fields
 
 
 @pytest.fixture(autouse=True)
@@ -209,3 +211,21 @@ def test_a_dossier_job_needs_a_registration_the_user_may_see(agency_user):
     with pytest.raises(ValidationError) as caught:
         services.job_create(kind="dossier_export", actor=agency_user, params={"registration": 999})
     assert caught.value.message_dict == {"registration": ["no such registration"]}
+
+
+def test_search_repair_job_rebuilds_an_index_built_with_other_fields(
+    operator_user, drain, settings, tmp_path
+):
+    settings.SEARCH_INDEX_DIR = tmp_path / "search-index"
+    SolutionFactory.create_batch(2, status="published")
+    plant_index_with_other_fields(settings.SEARCH_INDEX_DIR)
+    try:
+        assert get_backend().health()["ok"] is False
+        job = services.job_create(kind="search_repair", actor=operator_user)
+        drain()
+        job.refresh_from_db()
+        assert job.status == "done", job.error
+        assert job.result == {"rebuilt": 2} and job.progress_done == 2
+        assert get_backend().health()["documents"] == 2
+    finally:
+        reset_backend()  # the next test's backend reads its own index directory

@@ -9,7 +9,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from search import indexing
-from search.types import SearchIndexOutdated, SearchUnavailable
+from search.types import SearchUnavailable
 
 
 class ProgressBar:
@@ -53,18 +53,22 @@ class Command(BaseCommand):
     def handle(self, *args, action, **options):
         try:
             if action == "rebuild":
-                self.rebuild()
+                bar = ProgressBar(indexing.count_documents(), stream=self.stderr._out)
+                started = time.perf_counter()
+                count = indexing.rebuild(progress=bar)
+                bar.close()
+                seconds = time.perf_counter() - started
+                self.stdout.write(f"indexed {count} solutions in {seconds:.1f} s")
                 return
-            try:
+            if action == "repair":
+                bar = ProgressBar(indexing.count_documents(), stream=self.stderr._out)
+                drift = indexing.repair_or_rebuild(progress=bar)
+                if drift is None:
+                    bar.close()
+                    self.stderr.write("the index was built with other fields: rebuilt it")
+                    drift = indexing.check()
+            else:
                 drift = indexing.check()
-            except SearchIndexOutdated:
-                if action != "repair":
-                    raise
-                self.stderr.write("the index was built with other fields: rebuilding it")
-                self.rebuild(self.stderr)
-                drift = indexing.check()
-            if action == "repair" and not drift.clean:
-                indexing.repair(drift)
         except SearchUnavailable as exc:
             raise CommandError(f"search engine unavailable: {exc}") from exc
         if options["json"]:
@@ -76,11 +80,3 @@ class Command(BaseCommand):
             self.stdout.write(f"{name}: {len(ids)} {verb}" + (f" ({shown})" if ids else ""))
         if drift.clean:
             self.stdout.write("index is in step with the database")
-
-    def rebuild(self, out=None) -> None:
-        bar = ProgressBar(indexing.count_documents(), stream=self.stderr._out)
-        started = time.perf_counter()
-        count = indexing.rebuild(progress=bar)
-        bar.close()
-        seconds = time.perf_counter() - started
-        (out or self.stdout).write(f"indexed {count} solutions in {seconds:.1f} s")
