@@ -8,12 +8,14 @@ commit. If the engine is down then, the database change stands and the solution 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import Prefetch
+from django.db.models.sql.constants import MULTI
 
 from catalogue.models import Certification, Kpi, Pilot, Solution
 from search.backends import get_backend
@@ -158,6 +160,19 @@ def solution_to_document(solution: Solution) -> dict:
     return build_document(row, vendor, certs, pilots, kpis)
 
 
+ROW_FIELDS = (*SOLUTION_FIELDS, "status", "vendor__name_ko", "vendor__name_en")
+JSON_FIELDS = ("tags", "standards", "deployment", "languages", "reference_countries")
+
+
+def _driver_rows(queryset) -> Iterator[tuple]:
+    """A ``values_list`` queryset's rows as the database driver returns them, without Django's
+    converters: called once per value, they were a fifth of a rebuild's Python time. The caller
+    finishes what needs it: JSON comes as text on both engines, and SQLite's datetimes naive."""
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    for chunk in compiler.execute_sql(MULTI):
+        yield from chunk
+
+
 def iter_documents(batch_size: int = 1000) -> Iterator[dict]:
     """Every published solution as a document, in batches of plain-value queries (fast path).
 
@@ -167,12 +182,13 @@ def iter_documents(batch_size: int = 1000) -> Iterator[dict]:
     """
     ids = list(Solution.objects.published().order_by("id").values_list("id", flat=True))
     published = Solution.Status.PUBLISHED
+    db_zone = connections[router.db_for_read(Solution)].timezone
     for start in range(0, len(ids), batch_size):
         low, high = ids[start], ids[min(start + batch_size, len(ids)) - 1]
-        rows = (
+        rows = _driver_rows(
             Solution.objects.filter(id__gte=low, id__lte=high)
             .order_by("id")
-            .values(*SOLUTION_FIELDS, "status", "vendor__name_ko", "vendor__name_en")
+            .values_list(*ROW_FIELDS)
         )
         certs: dict[int, list] = {}
         for c in (
@@ -194,9 +210,17 @@ def iter_documents(batch_size: int = 1000) -> Iterator[dict]:
         ).order_by("id")
         for pilot_id, indicator in kpi_rows.values_list("pilot_id", "indicator"):
             kpis.setdefault(pilot_id, []).append(indicator)
-        for row in rows:
+        for values in rows:
+            row = dict(zip(ROW_FIELDS, values, strict=True))
             if row["status"] != published:
                 continue
+            for name in JSON_FIELDS:
+                if isinstance(row[name], str):
+                    row[name] = json.loads(row[name])
+            for name in ("updated_at", "published_at"):
+                value = row[name]
+                if value is not None and value.tzinfo is None:  # SQLite: naive, in db_zone
+                    row[name] = value.replace(tzinfo=db_zone)
             vendor = (row["vendor__name_ko"], row["vendor__name_en"])
             yield build_document(
                 row, vendor, certs.get(row["id"], []), pilots.get(row["id"], []), kpis
