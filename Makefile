@@ -34,12 +34,15 @@ var/secret_key:
 
 # Production configuration: gunicorn workers, WhiteNoise, DEBUG off, a job worker beside it.
 # Behind a TLS proxy; SECURE_SSL_REDIRECT=false to try it over plain http on this machine.
+# `search_index repair` fixes drift left by a crash and rebuilds an index from before an upgrade
+# that changed its fields; the site serves without search if the engine is down, hence the `-`.
 SERVE_ENV = DEBUG=false SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}" \
 	SECURE_SSL_REDIRECT="$${SECURE_SSL_REDIRECT:-true}" SECURE_HSTS_PRELOAD="$${SECURE_HSTS_PRELOAD:-true}"
 serve: $(STAMP) var/secret_key
 	$(SERVE_ENV) $(PY) manage.py migrate --noinput
 	$(SERVE_ENV) $(PY) manage.py collectstatic --noinput -v0
 	$(SERVE_ENV) $(PY) manage.py check --deploy --fail-level WARNING
+	-$(SERVE_ENV) $(PY) manage.py search_index repair
 	@$(SERVE_ENV) $(PY) manage.py jobs_worker & worker=$$!; \
 	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(SERVE_ENV) $(VENV)/bin/gunicorn -c config/gunicorn.py
