@@ -458,8 +458,8 @@ def main():
     ap.add_argument(
         "--reindex",
         action="store_true",
-        help="with --data: rebuild the reused search index first (after a change to what it "
-        "stores)",
+        help="with --data: rebuild the reused search index first (without it, the index is "
+        "repaired, and rebuilt if an earlier version built it with other fields)",
     )
     args = ap.parse_args()
     # Ctrl-C and TERM both unwind through the finally below, which stops every child.
@@ -474,12 +474,18 @@ def main():
             os.environ.update(env)
             info = client_info()
             print(f"reusing the installation in {tmp} ({args.docs} solutions)", flush=True)
-            if args.reindex:
-                from search import indexing
+            from search import indexing
 
-                t = time.perf_counter()
+            t = time.perf_counter()
+            if args.reindex:
                 count = indexing.rebuild()
                 print(f"reindexed {count} solutions in {time.perf_counter() - t:.1f} s", flush=True)
+            elif indexing.repair_or_rebuild() is None:  # as `make serve` does before serving
+                print(
+                    f"the index had other fields (an earlier version's): rebuilt in "
+                    f"{time.perf_counter() - t:.1f} s",
+                    flush=True,
+                )
         else:
             if args.data:
                 shutil.rmtree(tmp, ignore_errors=True)
