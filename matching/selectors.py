@@ -384,15 +384,17 @@ def open_leads() -> QuerySet[Lead]:
     )
 
 
+# What makes a match current: computed for the solution as it is, and the solution published.
+CURRENT_MATCH = {"stale": False, "solution__status": Solution.Status.PUBLISHED}
+
+
 def match_list(*, need: Need | None = None, lead: Lead | None = None) -> QuerySet[Match]:
     """Current (not stale) matches of a need or lead with a published solution, best first.
 
     A solution that left the catalogue (archived, sent back) is dropped at once, also for
     closed needs and leads, which are not matched again when a solution changes.
     """
-    matches = Match.objects.filter(
-        stale=False, solution__status=Solution.Status.PUBLISHED
-    ).select_related("solution")
+    matches = Match.objects.filter(**CURRENT_MATCH).select_related("solution")
     if need is not None:
         return matches.filter(need=need)
     return matches.filter(lead=lead)
@@ -401,7 +403,7 @@ def match_list(*, need: Need | None = None, lead: Lead | None = None) -> QuerySe
 def with_candidate_counts(opportunities: QuerySet) -> QuerySet:
     """Needs or leads annotated with ``candidates`` (the matches ``match_list`` shows) and
     ``compliant_candidates`` (those that meet every hard requirement)."""
-    current = Q(matches__stale=False, matches__solution__status=Solution.Status.PUBLISHED)
+    current = Q(**{f"matches__{lookup}": value for lookup, value in CURRENT_MATCH.items()})
     return opportunities.annotate(
         candidates=Count("matches", filter=current),
         compliant_candidates=Count("matches", filter=current & Q(matches__compliant=True)),

@@ -44,8 +44,12 @@ KRW_PER_UNIT = {
 
 def version_stamp(solution: Solution) -> str:
     """What changes whenever the document would: the edit counter and the last update time."""
-    updated = solution.updated_at.isoformat() if solution.updated_at else ""
-    return f"{solution.version}:{updated}"
+    return stamp(solution.version, solution.updated_at)
+
+
+def stamp(version: int, updated_at: dt.datetime | None) -> str:
+    """The stamp a document carries; the rebuild and ``check`` compare it with the database's."""
+    return f"{version}:{updated_at.isoformat() if updated_at else ''}"
 
 
 def price_in_krw(amount, currency: str) -> float | None:
@@ -106,10 +110,9 @@ def build_document(
     indicators = [k for p in pilots for k in kpis.get(p["id"], ()) if k]
     countries = list(dict.fromkeys([*row["reference_countries"], *(p["country"] for p in pilots)]))
     published = row["published_at"] or row["updated_at"]
-    updated = row["updated_at"].isoformat() if row["updated_at"] else ""
     return {
         "id": row["id"],
-        "version": f"{row['version']}:{updated}",
+        "version": stamp(row["version"], row["updated_at"]),
         "name_ko": row["name_ko"],
         "name_en": row["name_en"],
         "summary_ko": row["summary_ko"],
