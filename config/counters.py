@@ -14,6 +14,7 @@ Every API request reads and bumps a counter, so the store must also be cheap. On
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sqlite3
 import threading
@@ -48,7 +49,12 @@ class SqliteCounters:
         if db is None or self._local.pid != os.getpid():  # a forked child opens its own
             self.path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
+            # One opener at a time, across threads and processes: switching a new file to WAL
+            # does not wait for a busy database, so workers starting together failed with
+            # "database is locked" (the connection's timeout covers the statements after it).
+            with open(self.path.with_name(self.path.name + ".init-lock"), "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=OFF")
             db.execute(
                 "CREATE TABLE IF NOT EXISTS counter (key TEXT PRIMARY KEY, n INTEGER NOT NULL,"
