@@ -27,6 +27,7 @@ import http.client
 import json
 import os
 import random
+import re
 import secrets
 import shutil
 import signal
@@ -48,6 +49,8 @@ from bench.search import CATEGORIES, EN_V, KO_V, en_words, generate, ko_words  #
 
 # Share of each kind of request in the mix (weights, not percentages).
 MIX = {"search": 40, "suggest": 20, "solution page": 25, "need matches": 10, "vendor patch": 5}
+# The search request: two words (one English, one Korean) and two filters.
+SEARCH_PATH = "/api/v1/search/solutions/?q={words}&tier=county&price_max=500000000"
 NEEDS = 5
 DRAFTS = 8
 CPU = "cpu ms"  # the key of the server's CPU per request in a summary
@@ -241,7 +244,7 @@ class Mix:
         with self.lock:
             if kind == "search":
                 q = urllib.parse.quote(f"{rng.choice(EN_V[10:400])} {rng.choice(KO_V[10:400])}")
-                return "GET", f"/api/v1/search/solutions/?q={q}&tier=county&price_max=500000000"
+                return "GET", SEARCH_PATH.format(words=q)
             if kind == "suggest":
                 return "GET", f"/api/v1/search/suggest/?q={rng.choice(EN_V[:400])[:3]}"
             if kind == "solution page":
@@ -349,6 +352,74 @@ def drive(port: int, seconds: float, concurrency: int, kinds, mix: Mix) -> tuple
     return stats, time.monotonic() - started
 
 
+def wrk_search_script(path: Path, seed: int = 11) -> Path:
+    """A wrk Lua script asking the product's search API what ``Mix`` asks: one English and one
+    Korean word, drawn at random for every request, and the two filters."""
+    before, after = SEARCH_PATH.split("{words}")
+    en = ", ".join(f'"{urllib.parse.quote(w)}"' for w in EN_V[10:400])
+    ko = ", ".join(f'"{urllib.parse.quote(w)}"' for w in KO_V[10:400])
+    path.write_text(
+        f"local en = {{{en}}}\n"
+        f"local ko = {{{ko}}}\n"
+        f"math.randomseed({seed})\n"
+        "request = function()\n"
+        '  local words = en[math.random(#en)] .. "%20" .. ko[math.random(#ko)]\n'
+        f'  return wrk.format("GET", "{before}" .. words .. "{after}")\n'
+        "end\n"
+    )
+    return path
+
+
+_WRK_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def parse_wrk(output: str) -> tuple:
+    """wrk --latency's report as a table row: (req/s, p50 ms, p99 ms, errors, codes).
+    Errors are responses other than 2xx/3xx plus socket errors (connect, read, write, timeout)."""
+
+    def latency(label: str) -> float:
+        found = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s|m)\s*$", output, re.MULTILINE)
+        return float(found[1]) * _WRK_UNITS[found[2]] if found else float("nan")
+
+    rps = re.search(r"^Requests/sec:\s+([\d.]+)", output, re.MULTILINE)
+    if rps is None:
+        raise ValueError(f"not a wrk report: {output[:300]!r}")
+    codes: dict = {}
+    errors = 0
+    if non_2xx := re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output):
+        errors += int(non_2xx[1])
+        codes["non-2xx/3xx"] = int(non_2xx[1])
+    if sockets := re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    ):
+        for name, count in zip(
+            ("connect", "read", "write", "timeout"), sockets.groups(), strict=True
+        ):
+            if int(count):
+                errors += int(count)
+                codes[name] = int(count)
+    return float(rps[1]), latency("50"), latency("99"), errors, codes
+
+
+def drive_wrk(proc, url: str, seconds: float, concurrency: int, script: Path | None) -> dict:
+    """Drive ``url`` with wrk (2 threads, ``concurrency`` connections) after a 2 s warm-up;
+    one table row per run, plus the server's CPU ms per request (under ``CPU``)."""
+
+    def run(duration: float) -> str:
+        cmd = ["wrk", "-t2", f"-c{concurrency}", f"-d{duration:g}s", "--latency"]
+        cmd += ["-s", str(script)] if script else []
+        done = subprocess.run([*cmd, url], capture_output=True, text=True, check=True)
+        return done.stdout
+
+    run(2)
+    cpu = group_cpu(proc.pid)
+    report = run(seconds)
+    cpu = group_cpu(proc.pid) - cpu
+    row = parse_wrk(report)
+    served = int(re.search(r"(\d+) requests in", report)[1])
+    return {"search": row, "overall": row, CPU: 1000 * cpu / max(served, 1)}
+
+
 def pct(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -387,7 +458,9 @@ def print_table(title: str, rows: dict) -> None:
         print(f"{kind:16}{rps:9.1f}{p50:9.1f}{p99:9.1f}{errs:8d}  {codes}")
 
 
-def run_ceiling(n: int, tmp: Path, seconds: float, concurrency: int, procs: list) -> dict | None:
+def run_ceiling(
+    n: int, tmp: Path, seconds: float, concurrency: int, procs: list, client: str = "python"
+) -> dict | None:
     """Build the floor index, serve serve_ceiling.py with gunicorn -w 3, drive its /search."""
     if not (SHARED_BENCH / "serve_ceiling.py").is_file():
         print(f"no {SHARED_BENCH / 'serve_ceiling.py'}: ceiling skipped")
@@ -420,6 +493,8 @@ def run_ceiling(n: int, tmp: Path, seconds: float, concurrency: int, procs: list
     procs.append(proc)
     try:
         wait_ready(port, "/plain", proc, log)
+        if client == "wrk":
+            return drive_wrk(proc, f"http://127.0.0.1:{port}/search", seconds, concurrency, None)
         ceiling = _CeilingMix()
         drive(port, 2, concurrency, ["search"], ceiling)  # warm up
         return drive_measured(proc, port, seconds, concurrency, ["search"], ceiling)
@@ -446,6 +521,13 @@ def main():
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--concurrency", type=int, default=32)
     ap.add_argument("--ceiling", action="store_true", help="also measure serve_ceiling.py")
+    ap.add_argument(
+        "--client",
+        choices=("python", "wrk"),
+        default="python",
+        help="what drives the search-alone and ceiling runs of --ceiling (the mix is always "
+        "driven by the Python client): wrk leaves the servers more of the machine",
+    )
     ap.add_argument("--database-url", help="an empty database to use instead of SQLite")
     ap.add_argument("--analyze", action="store_true", help="run ANALYZE before the load")
     ap.add_argument("--keep", action="store_true", help="keep the temp directory")
@@ -462,6 +544,8 @@ def main():
         "repaired, and rebuilt if an earlier version built it with other fields)",
     )
     args = ap.parse_args()
+    if args.client == "wrk" and not shutil.which("wrk"):
+        ap.error("--client wrk needs wrk on PATH (apt-get install wrk)")
     # Ctrl-C and TERM both unwind through the finally below, which stops every child.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -515,13 +599,21 @@ def main():
         print_table(f"mixed load ({args.seconds:g} s)", rows)
         print(f"load average after: {os.getloadavg()}")
         if args.ceiling:
-            alone = drive_measured(server, port, args.seconds, args.concurrency, ["search"], mix)
-            print_table(f"product search alone ({args.seconds:g} s)", alone)
+            if args.client == "wrk":
+                script = wrk_search_script(tmp / "search.lua")
+                url = f"http://127.0.0.1:{port}/"
+                alone = drive_wrk(server, url, args.seconds, args.concurrency, script)
+            else:
+                kinds = ["search"]
+                alone = drive_measured(server, port, args.seconds, args.concurrency, kinds, mix)
+            print_table(f"product search alone ({args.seconds:g} s, {args.client})", alone)
             stop(server)
             stop(worker)
-            ceiling = run_ceiling(args.docs, tmp, args.seconds, args.concurrency, procs)
+            ceiling = run_ceiling(
+                args.docs, tmp, args.seconds, args.concurrency, procs, args.client
+            )
             if ceiling:
-                print_table(f"ceiling /search alone ({args.seconds:g} s)", ceiling)
+                print_table(f"ceiling /search alone ({args.seconds:g} s, {args.client})", ceiling)
                 c_rps, _, c_p99, _, _ = ceiling["search"]
                 print("\nproduct search as a ratio of the ceiling (target req/s >= 0.70, "
                       "p99 <= 1.50, 0 errors):")  # fmt: skip
