@@ -5,7 +5,9 @@ usage: python bench/search.py [--docs 10000] [--queries 200] [--no-floor] [--ind
 Builds a throw-away SQLite database and index, fills them with ``--docs`` realistic solutions
 (bulk_create), then prints: indexing docs/s (database -> committed index), index size, peak
 memory, and p50/p95 of (a) two-word query + two filters + all facets + highlights, (b) suggest,
-(c) a one-typo query, each through the backend and through the HTTP API (Django test client).
+(c) a one-typo query (the ranked page only, like the floor's fuzzy query: ``facets=false`` and
+``highlight=false`` through the API), each through the backend and through the HTTP API (Django
+test client).
 It also runs ../shared/bench/tantivy_floor.py with the same N and prints the ratios.
 ``--index-runs K`` repeats the indexing measurement K times, each one beside a run of the floor,
 and prints every pair and the median ratio: on a noisy machine one pair can be off by 0.1.
@@ -268,7 +270,7 @@ def main():
         ),
         "c": (
             lambda p: backend.search(SearchQuery(text=p, facets=False, highlight=False)),
-            lambda p: f"/api/v1/search/solutions/?q={p}",
+            lambda p: f"/api/v1/search/solutions/?q={p}&facets=false&highlight=false",
             lambda: typo(qrng.choice(long_words)),
         ),
     }

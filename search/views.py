@@ -108,7 +108,8 @@ def search_page(request: HttpRequest) -> HttpResponse:
             (name, " ".join(str(m) for m in messages)) for name, messages in form.errors.items()
         ]
         return render(request, "public/search.html", context, status=400)
-    query = dataclasses.replace(form.to_query(), page_size=PAGE_SIZE)
+    # the page always shows facets and highlights, whatever the address asks of the API's switches
+    query = dataclasses.replace(form.to_query(), page_size=PAGE_SIZE, facets=True, highlight=True)
     try:
         result, solutions = selectors.solution_search(query=query)
     except SearchUnavailable:

@@ -88,6 +88,16 @@ class SearchParamsSerializer(QueryParamsSerializer):
     sort = serializers.ChoiceField(choices=SORTS, required=False, default="relevance")
     page = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE, default=1)
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=50, default=10)
+    facets = serializers.BooleanField(
+        required=False,
+        default=True,
+        help_text="false: no facet counts (`facets` is {}), one pass over the matches fewer.",
+    )
+    highlight = serializers.BooleanField(
+        required=False,
+        default=True,
+        help_text="false: no highlighted fragments (each hit's `highlights` is {}).",
+    )
 
     def to_query(self) -> SearchQuery:
         data = self.validated_data
@@ -106,6 +116,8 @@ class SearchParamsSerializer(QueryParamsSerializer):
             sort=data.get("sort", "relevance"),
             page=data.get("page", 1),
             page_size=data.get("page_size", 10),
+            facets=data.get("facets", True),
+            highlight=data.get("highlight", True),
         )
 
 

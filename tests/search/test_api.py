@@ -41,6 +41,20 @@ def test_search_returns_hits_highlights_facets_and_total(api_client, catalogue):
     assert body["facets"]["certification"] == {"gs": 1}
 
 
+def test_facets_and_highlights_can_be_switched_off(api_client, catalogue):
+    """A client that needs only the hits skips the facets' pass and the snippets."""
+    asked = {"q": "주차", "certification": "gs", "valid_on": "2025-06-01"}
+    full = api_client.get(URL, asked).json()
+    lean = api_client.get(URL, {**asked, "facets": "false", "highlight": "false"}).json()
+    assert full["facets"] and any(r["highlights"] for r in full["results"])
+    assert lean["facets"] == {}
+    assert [r["highlights"] for r in lean["results"]] == [{}]
+    assert lean["total"] == full["total"] == 1
+    assert [r["id"] for r in lean["results"]] == [r["id"] for r in full["results"]]
+    only_hits = api_client.get(URL, {**asked, "facets": "0"}).json()
+    assert only_hits["facets"] == {} and only_hits["results"][0]["highlights"]
+
+
 def test_filters_by_category_list(api_client, catalogue):
     body = api_client.get(URL, {"category": "safety,water"}).json()
     assert [r["name"]["en"] for r in body["results"]] == ["Flood early warning"]
@@ -58,6 +72,8 @@ def test_filters_by_category_list(api_client, catalogue):
         ({"price_max": "cheap"}, "price_max"),
         ({"page": "0"}, "page"),
         ({"sort": "random"}, "sort"),
+        ({"facets": "maybe"}, "facets"),
+        ({"highlight": "2"}, "highlight"),
     ],
 )
 def test_bad_parameter_is_a_400_naming_it(api_client, catalogue, params, field):

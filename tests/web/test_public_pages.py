@@ -124,6 +124,16 @@ def test_search_filters_live_in_the_query_string_with_facet_counts():
     assert "Bus lane camera" not in html
 
 
+def test_search_page_keeps_facets_and_highlights_when_the_address_turns_them_off():
+    """The API's switches are for clients that want only hits; the page always shows both."""
+    SolutionFactory(status=PUBLISHED, category="mobility", name_en="Bus lane camera")
+    reindex()
+    resp = english().get("/search/", {"q": "bus", "facets": "false", "highlight": "false"})
+    assert resp.status_code == 200
+    assert any(f["name"] == "category" for f in resp.context["facets"])
+    assert "<b>Bus</b>" in str(resp.context["rows"][0]["name"])
+
+
 def test_empty_result_offers_links_that_drop_each_filter():
     SolutionFactory(status=PUBLISHED, category="mobility", name_en="Bus lane camera")
     reindex()
