@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -130,6 +131,11 @@ class SolutionOpportunitiesView(APIView):
 
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        responses=inline_serializer(
+            "SolutionOpportunities", {"results": MatchSerializer(many=True)}
+        )
+    )
     def get(self, request, pk: int):
         # Another vendor's draft is not found (404), as everywhere; a published one is 403.
         solution = get_object_or_404(Solution.objects.visible_to(request.user), pk=pk)
@@ -149,6 +155,7 @@ class MatchStatusView(APIView):
 
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(request=MatchStatusSerializer, responses={200: MatchSerializer})
     def post(self, request, pk: int):
         match = get_object_or_404(Match.objects.select_related("need", "lead"), pk=pk)
         serializer = MatchStatusSerializer(data=request.data)
@@ -235,6 +242,7 @@ class LeadImportTemplateView(APIView):
 
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
     def get(self, request):
         return FileResponse(
             imports.TEMPLATE.open("rb"),
@@ -249,6 +257,7 @@ class MatchRegistrationsView(APIView):
 
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(request=RegistrationOpenSerializer, responses={201: RegistrationSerializer})
     def post(self, request, pk: int):
         match = get_object_or_404(Match.objects.select_related("need", "lead"), pk=pk)
         if not services.user_owns_target(request.user, match):
@@ -272,9 +281,11 @@ class RegistrationView(APIView):
     def _get(self, request, pk):
         return get_object_or_404(registrations.registration_list(user=request.user), pk=pk)
 
+    @extend_schema(responses={200: RegistrationSerializer})
     def get(self, request, pk: int):
         return Response(RegistrationSerializer(self._get(request, pk)).data)
 
+    @extend_schema(request=RegistrationSerializer, responses={200: RegistrationSerializer})
     def patch(self, request, pk: int):
         registration = self._get(request, pk)
         serializer = RegistrationSerializer(registration, data=request.data, partial=True)
@@ -294,6 +305,9 @@ class RegistrationTransitionView(APIView):
 
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        request=RegistrationTransitionSerializer, responses={200: RegistrationSerializer}
+    )
     def post(self, request, pk: int):
         registration = get_object_or_404(registrations.registration_list(user=request.user), pk=pk)
         serializer = RegistrationTransitionSerializer(data=request.data)
@@ -312,6 +326,12 @@ class RegistrationDossierView(APIView):
 
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        responses={
+            (200, "application/json"): OpenApiTypes.OBJECT,
+            (200, "text/html"): OpenApiTypes.STR,
+        }
+    )
     def get(self, request, pk: int, fmt: str):
         if fmt not in ("json", "html"):
             raise Http404

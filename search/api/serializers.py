@@ -126,8 +126,35 @@ class SuggestParamsSerializer(QueryParamsSerializer):
     limit = serializers.IntegerField(required=False, min_value=1, max_value=20, default=8)
 
 
+class BilingualTextSerializer(serializers.Serializer):
+    ko = serializers.CharField(allow_blank=True)
+    en = serializers.CharField(allow_blank=True)
+
+
+class HitVendorSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(help_text="In the request's language.")
+
+
 class SearchHitSerializer(serializers.Serializer):
-    """One hit: the solution's summary fields, its score and highlighted fragments."""
+    """One hit: the solution's summary fields, its score and highlighted fragments.
+
+    The fields are declared for the API's schema; ``to_representation`` writes them directly,
+    as a page of hits is formatted on every search and has nothing to validate.
+    """
+
+    id = serializers.IntegerField()
+    public_id = serializers.CharField(help_text="The id used in the exchange format.")
+    name = BilingualTextSerializer()
+    summary = BilingualTextSerializer()
+    category = serializers.CharField()
+    vendor = HitVendorSerializer()
+    tags = serializers.ListField(child=serializers.CharField())
+    score = serializers.FloatField()
+    highlights = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Field (name_ko, summary_en, …) -> HTML fragments; only <b> marks a match.",
+    )
 
     def to_representation(self, instance):
         solution, hit = instance
@@ -142,3 +169,32 @@ class SearchHitSerializer(serializers.Serializer):
             "score": round(hit.score, 4),
             "highlights": hit.highlights,
         }
+
+
+class SearchResultSerializer(serializers.Serializer):
+    """The search API's answer (for the schema: the view writes it directly)."""
+
+    total = serializers.IntegerField()
+    page = serializers.IntegerField()
+    page_size = serializers.IntegerField()
+    results = SearchHitSerializer(many=True)
+    facets = serializers.DictField(
+        child=serializers.DictField(child=serializers.IntegerField()),
+        help_text="Facet (category, certification, tier, country, deployment, standard) -> "
+        "value -> matching solutions; {} with facets=false.",
+    )
+
+
+class SuggestionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    language = serializers.ChoiceField(choices=["ko", "en"])
+
+
+class SuggestResultSerializer(serializers.Serializer):
+    results = SuggestionSerializer(many=True)
+
+
+class UnavailableSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    reason = serializers.CharField()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -14,6 +14,10 @@ from search.types import SearchUnavailable
 from . import serializers as s
 
 UNAVAILABLE = "Search is temporarily unavailable; please try again shortly."
+ERROR_RESPONSES = {
+    400: OpenApiResponse(description="A parameter is not valid (errors by parameter)."),
+    503: OpenApiResponse(s.UnavailableSerializer, description="The engine is down."),
+}
 
 
 def unavailable(exc: SearchUnavailable) -> Response:
@@ -27,7 +31,10 @@ class SolutionSearchView(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(parameters=[s.SearchParamsSerializer])
+    @extend_schema(
+        parameters=[s.SearchParamsSerializer],
+        responses={200: s.SearchResultSerializer, **ERROR_RESPONSES},
+    )
     def get(self, request):
         params = s.SearchParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -54,7 +61,10 @@ class SuggestView(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(parameters=[s.SuggestParamsSerializer])
+    @extend_schema(
+        parameters=[s.SuggestParamsSerializer],
+        responses={200: s.SuggestResultSerializer, **ERROR_RESPONSES},
+    )
     def get(self, request):
         params = s.SuggestParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
