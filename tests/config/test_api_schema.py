@@ -5,6 +5,8 @@ An undocumented body ("No response body") would pass that check whatever the vie
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
+from catalogue.vocabularies import Category
+
 
 @pytest.fixture(scope="module")
 def operations():
@@ -35,3 +37,11 @@ def test_the_search_answer_is_documented_field_by_field(operations):
     names = {p["name"] for p in search["parameters"]}
     assert {"q", "category", "valid_on", "price_max", "facets", "highlight"} <= names
     assert set(search["responses"]) >= {"200", "400", "503"}
+    by_name = {p["name"]: p["schema"] for p in search["parameters"]}
+    # list filters read as lists of their allowed values, so clients (and the fuzzing) ask
+    # valid filters instead of arbitrary text
+    assert by_name["category"] == {
+        "type": "array",
+        "items": {"type": "string", "enum": list(Category.values)},
+    }
+    assert by_name["country"]["items"]["pattern"] == "^(?:[A-Z]{2})$"
