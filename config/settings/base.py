@@ -190,6 +190,21 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set: without these, generated clients got "Status5a3Enum" and the like
+    "ENUM_NAME_OVERRIDES": {
+        "OrganisationKindEnum": "catalogue.models.Organisation.Kind",
+        "OrganisationStatusEnum": "catalogue.models.Organisation.Status",
+        "SolutionStatusEnum": "catalogue.models.Solution.Status",
+        "NeedStatusEnum": "matching.models.Need.Status",
+        "LeadStatusEnum": "matching.models.Lead.Status",
+        "MatchStatusEnum": "matching.models.Match.Status",
+        "RegistrationStatusEnum": "matching.models.Registration.Status",
+        "JobKindEnum": "jobs.models.Job.Kind",
+        "JobStatusEnum": "jobs.models.Job.Status",
+        "TierEnum": "catalogue.vocabularies.Tier",
+        "CertificationTypeEnum": "catalogue.vocabularies.CertificationType",
+        "LanguageEnum": "catalogue.vocabularies.LANGUAGE_CODES",
+    },
 }
 
 # The cache holds allauth's sign-in rate limits, so every server process must share it: with a
