@@ -12,6 +12,7 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from catalogue.models import User
 from tests.factories import OrganisationFactory, UserFactory
+from tests.reliability.windows import start_clear_of_window_edge
 
 PASSWORD = "correct horse battery staple"
 
@@ -23,6 +24,7 @@ def low_rates(monkeypatch):
     rates.update(login="3/minute", anon="5/minute", user="4/minute")
     monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
     cache.clear()
+    start_clear_of_window_edge(60, margin=10)  # counted per minute on the real clock
     yield rates
     cache.clear()
 
