@@ -6,7 +6,8 @@ office behind one NAT, a city's proxy, a load test) that is 6,000 timestamps per
 throttle, about 0.5 ms of CPU. These count requests per fixed window instead and weigh the
 previous window by the share of it still inside the last ``duration`` seconds, so a client gets
 ``num_requests`` per period (without a fixed window's double burst at the boundary) for two
-cache reads and one increment.
+cache reads and one increment. It is an estimate: just past a window's start the previous
+window weighs a hair under its count, so one request over the rate can get through then.
 
 The counters live in ``config.counters``: shared by every server process (a per-process count
 would let each gunicorn worker allow the whole rate) and cheap enough for every request.
