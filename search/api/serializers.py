@@ -188,7 +188,7 @@ class SearchResultSerializer(serializers.Serializer):
 class SuggestionSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     text = serializers.CharField()
-    language = serializers.ChoiceField(choices=["ko", "en"])
+    language = serializers.ChoiceField(choices=LANGUAGE_CODES)
 
 
 class SuggestResultSerializer(serializers.Serializer):
