@@ -20,7 +20,7 @@ from django.db.models.sql.constants import MULTI
 from catalogue.models import Certification, Kpi, Pilot, Solution
 from search.backends import get_backend
 from search.models import PendingSync
-from search.types import SearchIndexOutdated
+from search.types import SearchIndexOutdated, composed
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,8 @@ SOLUTION_FIELDS = (
 def build_document(
     row: dict, vendor: tuple[str, str], certs: list, pilots: list, kpis: dict
 ) -> dict:
-    """The search document from plain values (shared by the one-solution and bulk paths)."""
+    """The search document from plain values (shared by the one-solution and bulk paths), its
+    text composed (NFC) as queries are."""
     certifications = [
         {
             "type": c["type"],
@@ -113,19 +114,19 @@ def build_document(
     return {
         "id": row["id"],
         "version": stamp(row["version"], row["updated_at"]),
-        "name_ko": row["name_ko"],
-        "name_en": row["name_en"],
-        "summary_ko": row["summary_ko"],
-        "summary_en": row["summary_en"],
-        "description_ko": row["description_ko"],
-        "description_en": row["description_en"],
-        "pilots_ko": [p["summary_ko"] for p in pilots if p["summary_ko"]],
-        "pilots_en": [p["summary_en"] for p in pilots if p["summary_en"]],
-        "pilot_cities": [p["city"] for p in pilots if p["city"]],
-        "kpis": indicators,
-        "tags": list(row["tags"]),
-        "vendor_ko": vendor[0],
-        "vendor_en": vendor[1],
+        "name_ko": composed(row["name_ko"]),
+        "name_en": composed(row["name_en"]),
+        "summary_ko": composed(row["summary_ko"]),
+        "summary_en": composed(row["summary_en"]),
+        "description_ko": composed(row["description_ko"]),
+        "description_en": composed(row["description_en"]),
+        "pilots_ko": [composed(p["summary_ko"]) for p in pilots if p["summary_ko"]],
+        "pilots_en": [composed(p["summary_en"]) for p in pilots if p["summary_en"]],
+        "pilot_cities": [composed(p["city"]) for p in pilots if p["city"]],
+        "kpis": [composed(k) for k in indicators],
+        "tags": [composed(t) for t in row["tags"]],
+        "vendor_ko": composed(vendor[0]),
+        "vendor_en": composed(vendor[1]),
         "category": row["category"],
         "certifications": certifications,
         "tiers": sorted({p["tier"] for p in pilots if p["tier"]}),

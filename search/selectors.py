@@ -7,7 +7,7 @@ from django.db.models.query import get_related_populators
 
 from catalogue.models import Solution
 from search.backends import get_backend
-from search.types import SearchQuery, SearchResult, SearchUnavailable, Suggestion
+from search.types import SearchQuery, SearchResult, SearchUnavailable, Suggestion, composed
 
 # What a hit shows (search/api/serializers.py); long descriptions stay in the database.
 HIT_FIELDS = (
@@ -115,7 +115,7 @@ def _ensure_index_not_lost(backend) -> None:
 def solution_suggest(*, prefix: str, limit: int = 8) -> list[Suggestion]:
     """Solution names that complete ``prefix`` (either language), of published solutions only:
     an index that has not yet caught up with an unpublished solution must not show its name."""
-    found = get_backend().suggest(prefix, limit=limit)
+    found = get_backend().suggest(composed(prefix), limit=limit)
     ids = {s.solution_id for s in found}
     statuses = dict(Solution.objects.filter(pk__in=ids).values_list("pk", "status"))
     return [s for s in found if statuses.get(s.solution_id) == Solution.Status.PUBLISHED]

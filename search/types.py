@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass, field
 
 SORTS = ("relevance", "newest", "evidence")
 FACET_FIELDS = ("category", "certification", "tier", "country", "deployment", "standard")
+
+
+def composed(text: str) -> str:
+    """``text`` in Unicode's composed form (NFC), as both the index and the queries hold it.
+
+    Korean typed or pasted on some systems (macOS file names, some IMEs) arrives decomposed,
+    each syllable as two or three jamo: it looks the same but matches nothing composed.
+    """
+    return unicodedata.normalize("NFC", text)
 
 
 @dataclass(frozen=True)
@@ -28,6 +38,9 @@ class SearchQuery:
     page_size: int = 10
     facets: bool = True
     highlight: bool = True
+
+    def __post_init__(self):
+        object.__setattr__(self, "text", composed(self.text))
 
 
 @dataclass(frozen=True)

@@ -103,6 +103,28 @@ def test_suggest_completes_names(api_client, catalogue):
     assert api_client.get("/api/v1/search/suggest/").status_code == 400
 
 
+def test_decomposed_korean_finds_and_is_found_like_composed(api_client, db):
+    """Korean pasted from some systems arrives decomposed (jamo by jamo): it must match."""
+    import unicodedata
+
+    def nfd(text):
+        return unicodedata.normalize("NFD", text)
+
+    published = Solution.Status.PUBLISHED
+    typed = SolutionFactory(status=published, name_ko=nfd("교통신호 제어"), summary_ko="")
+    plain = SolutionFactory(status=published, name_ko="침수 경보", summary_ko="하천")
+    get_backend().rebuild(indexing.iter_documents())
+
+    def ids(q):
+        return [r["id"] for r in api_client.get(URL, {"q": q}).json()["results"]]
+
+    assert nfd("교통신호") != "교통신호"
+    assert ids("교통신호") == [typed.pk]  # composed query, decomposed text
+    assert ids(nfd("침수")) == [plain.pk]  # decomposed query, composed text
+    suggested = api_client.get("/api/v1/search/suggest/", {"q": nfd("침수")}).json()["results"]
+    assert [s["text"] for s in suggested] == ["침수 경보"]
+
+
 def test_parameter_serializers_share_bound_fields_but_not_results():
     from django.http import QueryDict
 
