@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework.permissions import BasePermission
 
 from .models import Organisation, Solution
@@ -72,16 +73,36 @@ def ensure_owner_or_operator(user, solution: Solution) -> None:
 def ensure_approved_vendor(user) -> None:
     """403 with the reason unless the user acts for an approved vendor organisation."""
     if not is_vendor(user):
-        raise PermissionDenied("Only people acting for a vendor organisation can do this.")
-    org = user.organisation
-    if org.status == Organisation.Status.REJECTED:
-        raise PermissionDenied(
-            "Your organisation was not approved by the operator; it cannot submit solutions."
-        )
-    if not org.is_approved:
-        raise PermissionDenied(
+        raise PermissionDenied(_("Only people acting for a vendor organisation can do this."))
+    ensure_organisation_approved(
+        user,
+        pending=_(
             "Your organisation is waiting for approval by the operator; "
             "it cannot submit solutions for review yet."
+        ),
+        rejected=_(
+            "Your organisation was not approved by the operator; it cannot submit solutions."
+        ),
+    )
+
+
+def ensure_organisation_approved(user, *, pending: str = "", rejected: str = "") -> None:
+    """403 with the reason unless the operator approved the user's organisation (operators
+    pass): a pending or rejected organisation may prepare drafts, but show nothing to others."""
+    if is_operator(user):
+        return
+    org = user.organisation
+    if org is not None and org.status == Organisation.Status.REJECTED:
+        raise PermissionDenied(
+            rejected or _("Your organisation was not approved by the operator; it cannot publish.")
+        )
+    if org is None or not org.is_approved:
+        raise PermissionDenied(
+            pending
+            or _(
+                "Your organisation is waiting for approval by the operator; "
+                "it can publish once it is approved."
+            )
         )
 
 

@@ -22,6 +22,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from catalogue.permissions import ensure_organisation_approved
 from catalogue.vocabularies import CertificationType, LeadSource
 
 from .models import Lead
@@ -219,6 +220,7 @@ def _check_actor(actor) -> None:
         return  # management commands and jobs run as the system
     if not (actor.is_authenticated and (actor.kind == "agency" or actor.is_operator())):
         raise PermissionDenied(_("Only export-agency users may import leads."))
+    ensure_organisation_approved(actor)
 
 
 def _existing_elsewhere(rows: list[dict], actor, report: ImportReport, where) -> None:

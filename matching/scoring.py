@@ -533,7 +533,7 @@ def _kpi_phrases(solution: SolutionProfile) -> tuple[str, str] | None:
     if best is None or best[0] <= 0:
         return None
     gain, kpi, pilot = best
-    pct = round(min(gain, 9.99) * 100)
+    pct = f"{round(gain * 100):,}"  # the figure the solution page shows, never capped
     status_en = " (verified)" if pilot.verification == "verified" else ""
     status_ko = "(검증됨)" if pilot.verification == "verified" else ""
     return (

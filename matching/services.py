@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from catalogue.models import Solution
+from catalogue.permissions import ensure_organisation_approved
 from search.analysis import ENGLISH_STOPWORDS, HANGUL_RUN, TOKEN, stem, strip_korean_ending
 from search.backends import get_backend
 from search.parallel import engine_pool
@@ -574,8 +575,10 @@ def need_update(*, user, need: Need, data: dict) -> Need:
 
 @transaction.atomic
 def need_publish(*, user, need: Need) -> Need:
-    """Publish a need (vendors can see it from now on) and match it."""
+    """Publish a need (vendors can see it from now on) and match it; a buyer whose
+    organisation the operator has not approved keeps it a draft."""
     _require_need_owner(user, need)
+    ensure_organisation_approved(user)
     need.status = Need.Status.PUBLISHED
     need.published_at = timezone.now()
     need.save(update_fields=["status", "published_at", "updated_at"])
@@ -585,8 +588,9 @@ def need_publish(*, user, need: Need) -> Need:
 
 @transaction.atomic
 def lead_create(*, user, data: dict) -> Lead:
-    """An export-agency user enters a lead; it is matched at once."""
+    """An export-agency user of an approved agency enters a lead; it is matched at once."""
     _require_kind(user, "agency")
+    ensure_organisation_approved(user)
     lead = Lead(organisation=user.organisation, created_by=user)
     _apply(lead, data, LEAD_FIELDS)
     lead.save()

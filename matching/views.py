@@ -317,6 +317,11 @@ def agency_upload(request: HttpRequest) -> HttpResponse:
     from jobs.services import job_create
 
     form = LeadUploadForm(request.POST, request.FILES)
+    try:
+        imports._check_actor(request.user)  # before the job: a pending agency is told here
+    except PermissionDenied as error:
+        form.add_error(None, str(error))
+        return _agency_page(request, form=form, status=403)
     if not form.is_valid():
         return _agency_page(request, form=form, status=400)
     fmt = form.cleaned_data["format"]

@@ -113,7 +113,7 @@ def test_unapproved_vendor_cannot_submit_and_is_told_why(vendor_user):
     org.status = Organisation.Status.PENDING
     org.save()
     solution = services.solution_create(user=vendor_user, data=VALID)
-    with pytest.raises(PermissionDenied, match="waiting for approval"):
+    with pytest.raises(PermissionDenied, match="waiting for approval|승인을 기다리고"):
         services.solution_submit(user=vendor_user, solution=solution)
     solution.refresh_from_db()
     assert solution.status == Solution.Status.DRAFT

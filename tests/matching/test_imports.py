@@ -4,9 +4,11 @@ import copy
 import datetime as dt
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import PermissionDenied
 
 from matching import imports
 from matching.imports import LeadImportInvalid, leads_import_csv, leads_import_ocds
@@ -131,8 +133,6 @@ def test_unknown_columns_are_refused(agency_user):
 
 
 def test_only_agencies_import(vendor_user, municipality_user):
-    from django.core.exceptions import PermissionDenied
-
     for user in (vendor_user, municipality_user):
         with pytest.raises(PermissionDenied):
             leads_import_csv(csv_file(row()), actor=user)
@@ -279,6 +279,19 @@ def test_api_upload_errors_name_the_place(client_for, agency_user):
     response = agency.post("/api/v1/leads/import/", {"format": "xls"})
     assert response.status_code == 400
     assert set(response.json()["errors"]) == {"format", "file"}
+
+
+def test_an_agency_the_operator_has_not_approved_cannot_import_leads(client_for, db):
+    """Leads are shown to vendors at once: "posting opens once approved" must hold here too."""
+    for status in ("pending", "rejected"):
+        user = UserFactory(organisation=OrganisationFactory(kind="agency", status=status))
+        response = client_for(user).post(
+            "/api/v1/leads/import/", {"file": csv_file(row()), "format": "csv"}
+        )
+        assert response.status_code == 403 and re.search("approv|승인", response.json()["detail"])
+        with pytest.raises(PermissionDenied, match="approv|승인"):
+            leads_import_csv(csv_file(row()), actor=user)
+    assert not Lead.objects.exists()
 
 
 def test_api_upload_is_for_agencies_only(client_for, vendor_user, municipality_user):

@@ -89,6 +89,14 @@ def test_compliant_county_solution_is_explained_in_both_languages():
     }  # fmt: skip
 
 
+def test_the_explained_kpi_gain_is_the_figure_the_solution_page_shows():
+    """A lead time raised from 0.5 h to 6 h is 1,100 % better: not a capped "999 %"."""
+    eleven_fold = solution(pilots=(county_pilot(gain=11.0),))
+    result = score_match(COUNTY_NEED, eleven_fold, text=0.9, rates=RATES, today=TODAY)
+    assert "improved by 1,100% in Yeongam County" in result.explanation_en
+    assert "1,100% 개선" in result.explanation_ko
+
+
 def test_certificate_lapsing_before_the_deadline_is_a_marked_violation():
     lapsing = solution(
         certifications=(CertificationProfile("gs", dt.date(2024, 1, 1), dt.date(2027, 1, 31)),)

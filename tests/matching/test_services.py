@@ -13,8 +13,10 @@ from matching.models import Lead, Match, Need
 from tests.factories import (
     CertificationFactory,
     KpiFactory,
+    OrganisationFactory,
     PilotFactory,
     SolutionFactory,
+    UserFactory,
     parking_need,
 )
 
@@ -119,6 +121,24 @@ def test_need_publish_matches_and_drafts_stay_private(catalogue, municipality_us
     assert not need.matches.exists()
     services.need_publish(user=municipality_user, need=need)
     assert need.matches.filter(solution=catalogue["good"]).exists()
+
+
+def test_a_buyer_the_operator_has_not_approved_keeps_its_needs_as_drafts(catalogue):
+    for status in ("pending", "rejected"):
+        org = OrganisationFactory(kind="municipality", tier="city", population=9000, status=status)
+        user = UserFactory(organisation=org)
+        need = services.need_create(user=user, data={"title_en": "Parking", "category": "mobility"})
+        with pytest.raises(PermissionDenied, match="approv|승인"):
+            services.need_publish(user=user, need=need)
+        need.refresh_from_db()
+        assert need.status == Need.Status.DRAFT and not need.matches.exists()
+
+
+def test_an_agency_the_operator_has_not_approved_cannot_enter_leads(db):
+    user = UserFactory(organisation=OrganisationFactory(kind="agency", status="pending"))
+    with pytest.raises(PermissionDenied, match="approv|승인"):
+        services.lead_create(user=user, data={"title_en": "Parking", "country": "VN"})
+    assert not Lead.objects.exists()
 
 
 def test_explanations_written_later_equal_those_written_while_scoring(catalogue, need):

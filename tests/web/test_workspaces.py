@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 
 from catalogue.models import Certification, Kpi, Organisation, Pilot, Solution, Verification
 from catalogue.services import solutions as solution_services
+from jobs.models import Job
 from matching import services as matching_services
 from matching.models import Lead, Match, Need
 from search.backends import reset_backend
@@ -754,6 +755,24 @@ def test_agency_uploads_a_csv_of_leads(web, agency_user):
     page = _text(client.get(reverse("matching:agency")))
     assert "Smart parking guidance" in page and "Flood warning sensors" in page
     assert "leads.csv" in page  # the recent imports list links the job
+
+
+def test_an_agency_waiting_for_approval_is_told_before_any_import_starts(web, db):
+    user = UserFactory(organisation=OrganisationFactory(kind="agency", status="pending"))
+    upload = SimpleUploadedFile("leads.csv", CSV_HEADER.encode(), "text/csv")
+    response = web(user).post(reverse("matching:agency-upload"), {"format": "csv", "file": upload})
+    assert response.status_code == 403 and "approval" in _text(response)
+    assert not Job.objects.exists() and not Lead.objects.exists()
+
+
+def test_a_buyer_waiting_for_approval_is_told_why_its_need_stays_a_draft(web, db):
+    org = OrganisationFactory(kind="municipality", tier="county", population=9000, status="pending")
+    user = UserFactory(organisation=org)
+    need = Need.objects.create(organisation=org, title_en="Parking", category="mobility")
+    response = web(user).post(reverse("matching:buyer-need-publish", args=[need.pk]), follow=True)
+    assert "approval" in _text(response)
+    need.refresh_from_db()
+    assert need.status == Need.Status.DRAFT
 
 
 def test_a_wrong_csv_imports_nothing_and_the_report_names_the_cell(web, agency_user):
