@@ -6,6 +6,7 @@ Invariants live here; writes go through ``services.py`` and reads through ``sele
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -24,6 +25,13 @@ from .vocabularies import (
     Tier,
     VendorSize,
 )
+
+
+def new_exchange_id(prefix: str) -> str:
+    """The exchange id of an object made here (not imported): the format's prefix and a random
+    part, so that it is stable across exports and re-imports, and collides neither with a
+    sender's ids (``s-1``) nor with the objects of another installation that imports it."""
+    return f"{prefix}-{secrets.token_hex(5)}"
 
 
 class Organisation(models.Model):
@@ -75,6 +83,11 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        if self._state.adding and not self.exchange_id and self.kind == self.Kind.VENDOR:
+            self.exchange_id = new_exchange_id("v")
+        super().save(*args, **kwargs)
 
     @property
     def name(self) -> str:
@@ -202,6 +215,11 @@ class Solution(models.Model):
 
     def __str__(self) -> str:
         return self.name_ko or self.name_en
+
+    def save(self, *args, **kwargs):
+        if self._state.adding and not self.exchange_id:
+            self.exchange_id = new_exchange_id("s")
+        super().save(*args, **kwargs)
 
     @property
     def public_id(self) -> str:

@@ -226,10 +226,11 @@ def _budget(amount, currency: str) -> dict | None:
 
 
 def export_needs(queryset=None) -> list[dict]:
-    """Published needs as exchange items."""
+    """Published needs as exchange items, oldest first (as solutions are), so that exporting
+    what was imported from an export gives the same file."""
     needs = queryset if queryset is not None else Need.objects.filter(status=Need.Status.PUBLISHED)
     items = []
-    for need in needs.select_related("organisation"):
+    for need in needs.select_related("organisation").order_by("pk"):
         org = need.organisation
         buyer = {
             "name": (org.name if org else need.buyer_name) or need.buyer_name,
@@ -252,9 +253,9 @@ def export_needs(queryset=None) -> list[dict]:
 
 
 def export_leads(queryset=None) -> list[dict]:
-    """Leads as exchange items."""
+    """Leads as exchange items, oldest first."""
     items = []
-    for lead in queryset if queryset is not None else Lead.objects.all():
+    for lead in (queryset if queryset is not None else Lead.objects.all()).order_by("pk"):
         item = {
             "id": lead.public_id,
             "source": lead.source,

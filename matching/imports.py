@@ -193,7 +193,7 @@ def _same_lead(fields: dict) -> Lead | None:
     or, with no URL, has the same buyer, country, titles and deadline. Importing a file twice,
     or retrying a failed upload, then updates those leads instead of duplicating them.
     """
-    same = Lead.objects.filter(organisation=fields["organisation"], exchange_id__isnull=True)
+    same = Lead.objects.filter(organisation=fields["organisation"])
     if fields.get("url"):
         same = same.filter(source=fields.get("source", LeadSource.OTHER), url=fields["url"])
     else:

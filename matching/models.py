@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from catalogue.models import Organisation, Solution
+from catalogue.models import Organisation, Solution, new_exchange_id
 from catalogue.vocabularies import Category, Financing, LeadSource, Tier
 
 from .weights import ALERT_THRESHOLD
@@ -59,7 +59,7 @@ class Opportunity(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    ID_PREFIX = ""  # of the exchange id given to items created here ("n-12", "l-7")
+    ID_PREFIX = ""  # of the exchange id given to items created here ("n-3f9a0c21d4")
 
     class Meta:
         abstract = True
@@ -69,6 +69,11 @@ class Opportunity(models.Model):
                 condition=~Q(title_ko="") | ~Q(title_en=""), name="%(class)s_has_a_title"
             )
         ]
+
+    def save(self, *args, **kwargs):
+        if self._state.adding and not self.exchange_id:
+            self.exchange_id = new_exchange_id(self.ID_PREFIX)
+        super().save(*args, **kwargs)
 
     @property
     def public_id(self) -> str:

@@ -522,6 +522,9 @@ def _pilot_phrases(target: TargetProfile, solution: SolutionProfile) -> tuple[st
     )
 
 
+KPI_GAIN_SHOWN_UP_TO = 100.0  # 10,000 %
+
+
 def _kpi_phrases(solution: SolutionProfile) -> tuple[str, str] | None:
     best: tuple[float, KpiProfile, PilotProfile] | None = None
     for pilot in solution.pilots:
@@ -533,12 +536,16 @@ def _kpi_phrases(solution: SolutionProfile) -> tuple[str, str] | None:
     if best is None or best[0] <= 0:
         return None
     gain, kpi, pilot = best
-    pct = f"{round(gain * 100):,}"  # the figure the solution page shows, never capped
+    if gain < KPI_GAIN_SHOWN_UP_TO:  # the figure the solution page shows
+        pct_en = pct_ko = f"{round(gain * 100):,}%"
+    else:  # from a baseline near zero: the figure would say less than "very large"
+        shown = f"{round(KPI_GAIN_SHOWN_UP_TO * 100):,}%"
+        pct_en, pct_ko = f"more than {shown}", f"{shown} 이상"
     status_en = " (verified)" if pilot.verification == "verified" else ""
     status_ko = "(검증됨)" if pilot.verification == "verified" else ""
     return (
-        f"{kpi.indicator} improved by {pct}% in {pilot.city}{status_en}",
-        f"{pilot.city}에서 '{kpi.indicator}' {pct}% 개선{status_ko}",
+        f"{kpi.indicator} improved by {pct_en} in {pilot.city}{status_en}",
+        f"{pilot.city}에서 '{kpi.indicator}' {pct_ko} 개선{status_ko}",
     )
 
 

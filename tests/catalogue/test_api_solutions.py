@@ -1,5 +1,6 @@
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -129,7 +130,7 @@ def test_unapproved_vendor_gets_a_403_with_the_reason(vendor_user, client_for):
     solution = SolutionFactory(vendor=vendor_user.organisation)
     response = client_for(vendor_user).post(f"/api/v1/solutions/{solution.id}/submit/")
     assert response.status_code == 403
-    assert "approval" in response.json()["detail"]
+    assert re.search("approval|승인을 기다리고", response.json()["detail"])
 
 
 def test_published_detail_nests_certifications_pilots_kpis(client_for):

@@ -377,6 +377,29 @@ def test_dev_set_imported_twice_exports_the_same_vendors_and_solutions(dev_set):
 
 
 @pytest.mark.django_db
+def test_what_was_made_here_is_found_again_when_its_export_is_imported():
+    """Ids are the upsert keys: an export of objects made here (not imported), imported again,
+    must update them, not copy them, and export the same file again."""
+    from matching.models import Lead, Need
+    from tests.factories import OrganisationFactory, SolutionFactory, parking_need
+
+    solution = SolutionFactory(status=Solution.Status.PUBLISHED)
+    municipality = OrganisationFactory(kind="municipality", tier="county", population=30000)
+    parking_need(municipality)
+    Lead.objects.create(title_en="Parking in Hue", country="VN", category="mobility")
+    Lead.objects.create(title_en="Flood sensors in Cebu", country="PH", category="water")
+    counts = [m.objects.count() for m in (Organisation, Solution, Need, Lead)]
+
+    exported = export_document()
+    assert exported["solutions"][0]["id"] == solution.exchange_id != f"s-{solution.pk}"
+    report = import_document(json.loads(json.dumps(exported)))
+
+    assert [m.objects.count() for m in (Organisation, Solution, Need, Lead)] == counts
+    assert report.created == {k: 0 for k in report.created}
+    assert export_document() == exported
+
+
+@pytest.mark.django_db
 def test_import_publishes_and_verifies_what_it_brings(dev_set):
     import_document(dev_set)
     assert set(Solution.objects.values_list("status", flat=True)) == {"published"}
@@ -557,3 +580,21 @@ def test_export_of_given_solutions_names_only_their_vendors():
     document = export_document(solutions=Solution.objects.filter(exchange_id="s-b1"))
     assert [v["id"] for v in document["vendors"]] == ["v-b"]
     assert [s["id"] for s in document["solutions"]] == ["s-b1"]
+
+
+@pytest.mark.django_db
+def test_objects_made_before_the_upgrade_keep_the_ids_their_exports_used():
+    from django.apps import apps
+
+    from catalogue.migrations._exchange_ids import backfill
+    from tests.factories import SolutionFactory
+
+    older, clashing = SolutionFactory(), SolutionFactory()
+    Solution.objects.filter(pk__in=[older.pk, clashing.pk]).update(exchange_id=None)
+    SolutionFactory(exchange_id=f"s-{clashing.pk}")  # an imported solution holds that id
+
+    backfill("catalogue.Solution", "s")(apps, None)
+
+    older.refresh_from_db(), clashing.refresh_from_db()
+    assert older.exchange_id == f"s-{older.pk}"
+    assert clashing.exchange_id.startswith("s-") and clashing.exchange_id != f"s-{clashing.pk}"

@@ -95,6 +95,9 @@ def test_the_explained_kpi_gain_is_the_figure_the_solution_page_shows():
     result = score_match(COUNTY_NEED, eleven_fold, text=0.9, rates=RATES, today=TODAY)
     assert "improved by 1,100% in Yeongam County" in result.explanation_en
     assert "1,100% 개선" in result.explanation_ko
+    from_near_zero = solution(pilots=(county_pilot(gain=1e300),))
+    result = score_match(COUNTY_NEED, from_near_zero, text=0.9, rates=RATES, today=TODAY)
+    assert "improved by more than 10,000% in" in result.explanation_en
 
 
 def test_certificate_lapsing_before_the_deadline_is_a_marked_violation():
