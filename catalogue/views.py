@@ -45,7 +45,10 @@ def _organisation_page(request: HttpRequest, form: InvitationForm, status: int =
     org = request.user.organisation
     context = {"organisation": org, "form": form}
     if org is not None:
-        context["members"] = organisation_members(organisation=org, user=request.user)
+        members = list(organisation_members(organisation=org, user=request.user))
+        context["members"] = members
+        # The last admin's role cannot be taken back: offer no button that can only fail.
+        context["sole_admin"] = sum(1 for m in members if m.is_org_admin and m.is_active) <= 1
         if request.user.is_org_admin:
             context["invitations"] = [
                 (invitation, invitation_expires_at(invitation))

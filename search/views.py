@@ -105,7 +105,8 @@ def search_page(request: HttpRequest) -> HttpResponse:
     }
     if not form.is_valid():
         context["errors"] = [
-            (name, " ".join(str(m) for m in messages)) for name, messages in form.errors.items()
+            (FACET_TITLES.get(name, name), " ".join(str(m) for m in messages))
+            for name, messages in form.errors.items()
         ]
         return render(request, "public/search.html", context, status=400)
     # the page always shows facets and highlights, whatever the address asks of the API's switches

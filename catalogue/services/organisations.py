@@ -18,6 +18,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from ..models import Invitation, Organisation, User
@@ -55,35 +56,39 @@ def organisation_clean(
     country = (country or "").strip().upper()
     tier, size, website = (tier or "").strip(), (size or "").strip(), (website or "").strip()
     if kind not in SELF_REGISTERED_KINDS:
-        errors["kind"] = f"Choose one of {[str(k) for k in SELF_REGISTERED_KINDS]}."
+        errors["kind"] = _("Choose one of %(choices)s.") % {
+            "choices": ", ".join(str(k) for k in SELF_REGISTERED_KINDS)
+        }
     if not name_en and not name_ko:
-        errors["name_en"] = "Give the organisation's name in Korean, English or both."
+        errors["name_en"] = _("Give the organisation's name in Korean, English or both.")
     for field, value in (("name_en", name_en), ("name_ko", name_ko)):
         if len(value) > NAME_MAX_LENGTH:
-            errors[field] = f"At most {NAME_MAX_LENGTH} characters."
+            errors[field] = _("At most %(n)s characters.") % {"n": NAME_MAX_LENGTH}
     if country not in COUNTRY_CODES:
-        errors["country"] = "Use a two-letter ISO 3166-1 country code, such as KR or VN."
+        errors["country"] = _("Use a two-letter ISO 3166-1 country code, such as KR or VN.")
     if kind == Organisation.Kind.MUNICIPALITY:
         if tier not in Tier.values:
-            errors["tier"] = f"Municipalities choose a tier: one of {Tier.values}."
+            errors["tier"] = _("Municipalities choose a tier: %(choices)s.") % {
+                "choices": ", ".join(str(label) for label in Tier.labels)
+            }
         if population is None:
-            errors["population"] = "Municipalities give their population."
+            errors["population"] = _("Municipalities give their population.")
         elif not isinstance(population, int) or population <= 0:
-            errors["population"] = "The population is a whole number above zero."
+            errors["population"] = _("The population is a whole number above zero.")
     else:
         if tier:
-            errors["tier"] = "Only municipalities have a tier."
+            errors["tier"] = _("Only municipalities have a tier.")
         if population is not None:
-            errors["population"] = "Only municipalities give a population."
+            errors["population"] = _("Only municipalities give a population.")
     if size and kind != Organisation.Kind.VENDOR:
-        errors["size"] = "Only vendors give a company size."
+        errors["size"] = _("Only vendors give a company size.")
     elif size and size not in VendorSize.values:
-        errors["size"] = f"Choose one of {VendorSize.values}."
+        errors["size"] = _("Choose one of %(choices)s.") % {"choices": ", ".join(VendorSize.values)}
     if website:
         try:
             URLValidator(schemes=["http", "https"])(website)
         except ValidationError:
-            errors["website"] = "Enter a web address starting with http:// or https://."
+            errors["website"] = _("Enter a web address starting with http:// or https://.")
     if errors:
         raise ValidationError(errors)
     return {
@@ -123,7 +128,7 @@ def organisation_register(
     )
     with transaction.atomic():
         if User.objects.select_for_update().get(pk=user.pk).organisation_id is not None:
-            raise ValidationError("You already belong to an organisation.")
+            raise ValidationError(_("You already belong to an organisation."))
         organisation = Organisation(status=Organisation.Status.PENDING, **fields)
         organisation._history_user = user
         organisation._change_reason = "registered"
@@ -141,9 +146,9 @@ def organisation_approve(*, organisation: Organisation, by: User) -> Organisatio
     with transaction.atomic():
         organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
         if organisation.kind == Organisation.Kind.OPERATOR:
-            raise ValidationError("The operator's own organisation is not reviewed.")
+            raise ValidationError(_("The operator's own organisation is not reviewed."))
         if organisation.status == Organisation.Status.APPROVED:
-            raise ValidationError({"status": "This organisation is already approved."})
+            raise ValidationError({"status": _("This organisation is already approved.")})
         organisation.status = Organisation.Status.APPROVED
         organisation.status_reason = ""
         organisation.approved_at = timezone.now()
@@ -160,13 +165,13 @@ def organisation_reject(*, organisation: Organisation, by: User, reason: str) ->
     _require_operator(by)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Say why the organisation is rejected."})
+        raise ValidationError({"reason": _("Say why the organisation is rejected.")})
     with transaction.atomic():
         organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
         if organisation.kind == Organisation.Kind.OPERATOR:
-            raise ValidationError("The operator's own organisation is not reviewed.")
+            raise ValidationError(_("The operator's own organisation is not reviewed."))
         if organisation.status == Organisation.Status.REJECTED:
-            raise ValidationError({"status": "This organisation is already rejected."})
+            raise ValidationError({"status": _("This organisation is already rejected.")})
         organisation.status = Organisation.Status.REJECTED
         organisation.status_reason = reason
         organisation.approved_at = None
@@ -185,9 +190,9 @@ def invitation_create(*, organisation: Organisation, email: str, by: User) -> In
     try:
         validate_email(email)
     except ValidationError:
-        raise ValidationError({"email": "Enter a valid e-mail address."})
+        raise ValidationError({"email": _("Enter a valid e-mail address.")})
     if User.objects.filter(organisation=organisation, email__iexact=email).exists():
-        raise ValidationError({"email": "This person is already a member."})
+        raise ValidationError({"email": _("This person is already a member.")})
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
         # A new invitation replaces any open one for the same address.
@@ -214,23 +219,25 @@ def invitation_accept(*, token: str, user: User) -> Invitation:
             .first()
         )
         if invitation is None:
-            raise ValidationError({"token": "This invitation link is not valid."})
+            raise ValidationError({"token": _("This invitation link is not valid.")})
         state = invitation_state(invitation)
         if state == "accepted":
-            raise ValidationError({"token": "This invitation has already been used."})
+            raise ValidationError({"token": _("This invitation has already been used.")})
         if state == "expired":
-            raise ValidationError({"token": "This invitation has expired; ask for a new one."})
+            raise ValidationError({"token": _("This invitation has expired; ask for a new one.")})
         if not _user_has_email(user, invitation.email):
             raise PermissionDenied(
-                "This invitation was sent to another e-mail address; "
-                "sign in with that address to accept it."
+                _(
+                    "This invitation was sent to another e-mail address; "
+                    "sign in with that address to accept it."
+                )
             )
         current = User.objects.select_for_update().get(pk=user.pk).organisation_id
         if current == invitation.organisation_id:
-            raise ValidationError({"token": "You are already a member of this organisation."})
+            raise ValidationError({"token": _("You are already a member of this organisation.")})
         if current is not None:
             raise ValidationError(
-                {"token": "You already belong to another organisation; leave it first."}
+                {"token": _("You already belong to another organisation; leave it first.")}
             )
         user.organisation = invitation.organisation
         user.is_org_admin = False
@@ -247,10 +254,12 @@ def member_remove(*, organisation: Organisation, member: User, by: User) -> None
         Organisation.objects.select_for_update().get(pk=organisation.pk)
         locked = User.objects.select_for_update().get(pk=member.pk)
         if locked.organisation_id != organisation.id:
-            raise ValidationError({"member": "This person is not a member of your organisation."})
+            raise ValidationError(
+                {"member": _("This person is not a member of your organisation.")}
+            )
         if locked.is_org_admin and _admin_count(organisation) <= 1:
             raise ValidationError(
-                {"member": "The last admin cannot be removed; make someone else admin first."}
+                {"member": _("The last admin cannot be removed; make someone else admin first.")}
             )
         member.organisation = None
         member.is_org_admin = False
@@ -265,9 +274,11 @@ def member_set_admin(*, organisation: Organisation, member: User, by: User, is_a
         Organisation.objects.select_for_update().get(pk=organisation.pk)
         locked = User.objects.select_for_update().get(pk=member.pk)
         if locked.organisation_id != organisation.id:
-            raise ValidationError({"member": "This person is not a member of your organisation."})
+            raise ValidationError(
+                {"member": _("This person is not a member of your organisation.")}
+            )
         if locked.is_org_admin and not is_admin and _admin_count(organisation) <= 1:
-            raise ValidationError({"is_org_admin": "The organisation needs at least one admin."})
+            raise ValidationError({"is_org_admin": _("The organisation needs at least one admin.")})
         member.is_org_admin = is_admin
         member.save(update_fields=["is_org_admin"])
     return member
@@ -275,7 +286,7 @@ def member_set_admin(*, organisation: Organisation, member: User, by: User, is_a
 
 def _require_operator(user: User) -> None:
     if not (user and user.is_authenticated and user.is_operator()):
-        raise PermissionDenied("Only operators can approve or reject organisations.")
+        raise PermissionDenied(_("Only operators can approve or reject organisations."))
 
 
 def _require_org_admin(organisation: Organisation, user: User) -> None:
@@ -285,7 +296,7 @@ def _require_org_admin(organisation: Organisation, user: User) -> None:
         and user.is_org_admin
         and user.organisation_id == organisation.id
     ):
-        raise PermissionDenied("Only an admin of this organisation can do this.")
+        raise PermissionDenied(_("Only an admin of this organisation can do this."))
 
 
 def _admin_count(organisation: Organisation) -> int:

@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from search import indexing
 
@@ -83,7 +84,7 @@ class VersionConflict(ServiceConflict):
 def _check_fields(data: Mapping[str, Any], allowed: Iterable[str]) -> None:
     unknown = sorted(set(data) - set(allowed))
     if unknown:
-        raise ValidationError({name: ["Unknown field."] for name in unknown})
+        raise ValidationError({name: [_("Unknown field.")] for name in unknown})
 
 
 def _string_list(
@@ -91,28 +92,36 @@ def _string_list(
 ) -> list[str]:
     """Check a list of strings item by item; return it stripped and without duplicates."""
     if not isinstance(value, list | tuple):
-        errors.setdefault(field, []).append("Expected a list of strings.")
+        errors.setdefault(field, []).append(_("Expected a list of strings."))
         return []
     if len(value) > MAX_LIST_ITEMS:
-        errors.setdefault(field, []).append(f"At most {MAX_LIST_ITEMS} items.")
+        errors.setdefault(field, []).append(_("At most %(n)s items.") % {"n": MAX_LIST_ITEMS})
     allowed = set(choices) if choices is not None else None
     cleaned: list[str] = []
-    for index, item in enumerate(value):
+    for position, item in enumerate(value, start=1):
         if not isinstance(item, str) or not item.strip():
-            errors.setdefault(field, []).append(f"Item {index}: expected a non-empty string.")
+            errors.setdefault(field, []).append(
+                _("Item %(n)s: expected a non-empty string.") % {"n": position}
+            )
             continue
         item = item.strip()
         if len(item) > MAX_ITEM_LENGTH:
             errors.setdefault(field, []).append(
-                f"Item {index}: at most {MAX_ITEM_LENGTH} characters."
+                _("Item %(n)s: at most %(max)s characters.")
+                % {"n": position, "max": MAX_ITEM_LENGTH}
             )
         elif allowed is not None and item not in allowed:
             errors.setdefault(field, []).append(
-                f"Item {index}: {item!r} is not one of {', '.join(sorted(allowed))}."
+                _("Item %(n)s: “%(value)s” is not one of %(choices)s.")
+                % {"n": position, "value": item, "choices": ", ".join(sorted(allowed))}
             )
         elif codes is not None and item not in codes:
             errors.setdefault(field, []).append(
-                f"Item {index}: {item!r} is not an ISO 3166-1 alpha-2 code (e.g. KR, VN)."
+                _(
+                    "Item %(n)s: “%(value)s” is not an ISO 3166-1 alpha-2 country code "
+                    "(e.g. KR, VN)."
+                )
+                % {"n": position, "value": item}
             )
         elif item not in cleaned:
             cleaned.append(item)
@@ -123,18 +132,19 @@ def _choice(errors: dict, field: str, value: Any, choices, *, blank: bool = Fals
     if value in (None, "") and blank:
         return
     if value not in choices.values:
-        errors.setdefault(field, []).append(f"{value!r} is not one of {', '.join(choices.values)}.")
+        errors.setdefault(field, []).append(
+            _("“%(value)s” is not one of %(choices)s.")
+            % {"value": value, "choices": ", ".join(choices.values)}
+        )
 
 
 def _validate_solution(solution: Solution) -> None:
     errors: dict[str, list[str]] = {}
     for field in ("name_en", "name_ko"):
         if len(getattr(solution, field) or "") > 200:
-            errors.setdefault(field, []).append("At most 200 characters.")
+            errors.setdefault(field, []).append(_("At most %(n)s characters.") % {"n": 200})
     if not (solution.name_en or "").strip() and not (solution.name_ko or "").strip():
-        errors.setdefault("name_en", []).append(
-            "Give the name in English (name_en) or Korean (name_ko)."
-        )
+        errors.setdefault("name_en", []).append(_("Give the name in English, Korean or both."))
     _choice(errors, "category", solution.category, Category)
     _choice(errors, "pricing_model", solution.pricing_model, PricingModel, blank=True)
     solution.tags = _string_list(errors, "tags", solution.tags)
@@ -150,7 +160,8 @@ def _validate_solution(solution: Solution) -> None:
     )
     if solution.currency and solution.currency not in CURRENCY_CODES:
         errors.setdefault("currency", []).append(
-            f"{solution.currency!r} is not an ISO 4217 code (three upper-case letters, e.g. KRW)."
+            _("“%(value)s” is not an ISO 4217 currency code (three upper-case letters, e.g. KRW).")
+            % {"value": solution.currency}
         )
     for field in ("price_min", "price_max"):
         value = getattr(solution, field)
@@ -158,10 +169,10 @@ def _validate_solution(solution: Solution) -> None:
             try:
                 value = Decimal(str(value))
             except ArithmeticError:
-                errors.setdefault(field, []).append("Expected a number.")
+                errors.setdefault(field, []).append(_("Expected a number."))
                 continue
             if not value.is_finite() or value < 0:
-                errors.setdefault(field, []).append("Expected a number of zero or more.")
+                errors.setdefault(field, []).append(_("Expected a number of zero or more."))
             setattr(solution, field, value)
     if (
         solution.price_min is not None
@@ -170,17 +181,17 @@ def _validate_solution(solution: Solution) -> None:
         and "price_max" not in errors
         and solution.price_min > solution.price_max
     ):
-        errors.setdefault("price_max", []).append("Must not be below price_min.")
+        errors.setdefault("price_max", []).append(_("Must not be below the lowest price."))
     if (solution.price_min is not None or solution.price_max is not None) and not (
         solution.currency
     ):
-        errors.setdefault("currency", []).append("Give the currency of the price.")
+        errors.setdefault("currency", []).append(_("Give the currency of the price."))
     if solution.trl is not None and (
         isinstance(solution.trl, bool)
         or not isinstance(solution.trl, int)
         or not 1 <= solution.trl <= 9
     ):
-        errors.setdefault("trl", []).append("Expected a whole number from 1 to 9.")
+        errors.setdefault("trl", []).append(_("Expected a whole number from 1 to 9."))
     _full_clean(
         solution,
         errors,
@@ -205,7 +216,7 @@ def _validate_certification(cert: Certification) -> None:
     _choice(errors, "type", cert.type, CertificationType)
     _full_clean(cert, errors, exclude=["solution", "evidence", "type"])
     if not errors and cert.valid_from and cert.valid_until and cert.valid_from > cert.valid_until:
-        errors.setdefault("valid_until", []).append("Must not be before valid_from.")
+        errors.setdefault("valid_until", []).append(_("Must not be before the start of validity."))
     if errors:
         raise ValidationError(errors)
 
@@ -225,15 +236,16 @@ def _validate_evidence(upload) -> None:
 def _validate_pilot(pilot: Pilot) -> None:
     errors: dict[str, list[str]] = {}
     if not (pilot.city or "").strip():
-        errors.setdefault("city", []).append("Give the city.")
+        errors.setdefault("city", []).append(_("Give the city."))
     if not isinstance(pilot.country, str) or pilot.country not in COUNTRY_CODES:
         errors.setdefault("country", []).append(
-            f"{pilot.country!r} is not an ISO 3166-1 alpha-2 code (e.g. KR, VN)."
+            _("“%(value)s” is not an ISO 3166-1 alpha-2 country code (e.g. KR, VN).")
+            % {"value": pilot.country}
         )
     _choice(errors, "tier", pilot.tier, Tier, blank=True)
     _full_clean(pilot, errors, exclude=["solution", "city", "country", "tier"])
     if not errors and pilot.start and pilot.end and pilot.start > pilot.end:
-        errors.setdefault("end", []).append("Must not be before start.")
+        errors.setdefault("end", []).append(_("Must not be before the start date."))
     if errors:
         raise ValidationError(errors)
 
@@ -241,7 +253,7 @@ def _validate_pilot(pilot: Pilot) -> None:
 def _validate_kpi(kpi: Kpi) -> None:
     errors: dict[str, list[str]] = {}
     if not (kpi.indicator or "").strip():
-        errors.setdefault("indicator", []).append("Give the indicator.")
+        errors.setdefault("indicator", []).append(_("Give the indicator."))
     for field in ("baseline", "result"):
         value = getattr(kpi, field)
         if (
@@ -249,7 +261,7 @@ def _validate_kpi(kpi: Kpi) -> None:
             or not isinstance(value, int | float)
             or not math.isfinite(value)
         ):
-            errors.setdefault(field, []).append("Expected a finite number.")
+            errors.setdefault(field, []).append(_("Expected a finite number."))
     _choice(errors, "better", kpi.better, Better)
     _full_clean(kpi, errors, exclude=["pilot", "indicator", "baseline", "result", "better"])
     if errors:
@@ -384,7 +396,7 @@ def solution_send_back(*, user, solution: Solution, reason: str) -> Solution:
     """Return a submitted or published solution to its vendor as a draft, with the reason."""
     permissions.ensure_operator_for(user, solution)
     if not (reason or "").strip():
-        raise ValidationError({"reason": ["Say why the solution is sent back."]})
+        raise ValidationError({"reason": [_("Say why the solution is sent back.")]})
     with transaction.atomic():
         current = _lock(solution)
         if current.status not in (Solution.Status.SUBMITTED, Solution.Status.PUBLISHED):
@@ -483,9 +495,9 @@ def _verify(obj, *, user, decision: str, note: str, target: str, expected: str |
     meanwhile (verify against reject), the later one is told instead of silently overriding it.
     """
     if decision not in (Verification.VERIFIED, Verification.REJECTED):
-        raise ValidationError({"decision": ["Expected verified or rejected."]})
+        raise ValidationError({"decision": [_("Expected verified or rejected.")]})
     if decision == Verification.REJECTED and not (note or "").strip():
-        raise ValidationError({"note": ["Say why the evidence is rejected."]})
+        raise ValidationError({"note": [_("Say why the evidence is rejected.")]})
     if obj.verification == decision:
         # Two operators deciding at once (obj is locked): the second learns it is done already.
         raise ServiceConflict(f"This evidence is already {decision}.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from catalogue.vocabularies import LANGUAGE_CODES, Category, CertificationType, Deployment, Tier
@@ -36,14 +37,16 @@ class MultiValueField(serializers.Field):
                 if not value:
                     continue
                 if self.choices is not None and value not in self.choices:
-                    self.fail_value(value, f"one of: {', '.join(self.choices)}")
+                    raise serializers.ValidationError(
+                        _("“%(value)s” is not valid; expected one of: %(choices)s.")
+                        % {"value": value, "choices": ", ".join(self.choices)}
+                    )
                 if self.pattern is not None and not self.pattern.fullmatch(value):
-                    self.fail_value(value, "a valid code")
+                    raise serializers.ValidationError(
+                        _("“%(value)s” is not a valid code.") % {"value": value}
+                    )
                 values.append(value)
         return tuple(dict.fromkeys(values))
-
-    def fail_value(self, value, expected):
-        raise serializers.ValidationError(f'"{value}" is not valid; expected {expected}.')
 
     def to_representation(self, value):
         return list(value)

@@ -9,7 +9,7 @@ from allauth.account.models import EmailAddress
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.authtoken.models import Token
 
 from catalogue.models import Invitation, Organisation, User
@@ -131,6 +131,17 @@ def test_signup_of_municipality_needs_tier_and_population(client, db):
     assert client.post("/accounts/signup/", data).status_code == 302
     organisation = User.objects.get(email="mayor@city.example").organisation
     assert (organisation.tier, organisation.population, organisation.size) == ("county", 52000, "")
+
+
+def test_signup_errors_are_in_korean_with_the_choices_by_their_labels(client, db):
+    client.cookies["django_language"] = "ko"
+    data = signup_data("mayor@city.example", kind="municipality", size="", website="")
+    response = client.post("/accounts/signup/", {**data, "country": "XX"})
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert errors["population"] == ["지자체는 인구를 입력하세요."]
+    assert errors["tier"] == ["지자체는 지자체 규모를 고르세요: 광역시·특별시, 시, 군."]
+    assert "ISO 3166-1 국가 코드를 입력하세요" in errors["country"][0]
 
 
 @pytest.mark.parametrize(
@@ -333,7 +344,9 @@ def test_inviting_an_existing_member_shows_the_reason(client, vendor_user):
         "/organisation/invitations/", {"email": colleague.email}, HTTP_ACCEPT_LANGUAGE="en"
     )
     assert response.status_code == 400
-    assert "already a member" in response.content.decode()
+    # A Korean organisation's people read Korean until they pick: the reason too.
+    assert "이미 구성원인 사람입니다." in response.content.decode()
+    assert "already a member" not in response.content.decode()
     assert not Invitation.objects.exists()
 
 
@@ -374,11 +387,22 @@ def test_non_admin_cannot_remove_a_colleague(client, vendor_user):
     assert f"/members/{vendor_user.pk}/remove/" not in client.get("/organisation/").content.decode()
 
 
+def test_sole_admin_is_not_offered_to_give_up_the_role(client, vendor_user):
+    client.force_login(vendor_user)
+    take_back = f'action="/organisation/members/{vendor_user.pk}/admin/"'
+    html = client.get("/organisation/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert take_back not in html
+    assert "유일한 관리자입니다." in html  # the Korean organisation's pages are Korean
+    UserFactory(organisation=vendor_user.organisation, is_org_admin=True)
+    html = client.get("/organisation/").content.decode()
+    assert take_back in html
+
+
 def test_last_admin_cannot_be_removed_or_demoted(vendor_user):
     org = vendor_user.organisation
-    with pytest.raises(ValidationError, match="last admin"):
+    with translation.override("en"), pytest.raises(ValidationError, match="last admin"):
         member_remove(organisation=org, member=vendor_user, by=vendor_user)
-    with pytest.raises(ValidationError, match="at least one admin"):
+    with translation.override("ko"), pytest.raises(ValidationError, match="관리자가 한 명 이상"):
         member_set_admin(organisation=org, member=vendor_user, by=vendor_user, is_admin=False)
     second = UserFactory(organisation=org)
     second = member_set_admin(organisation=org, member=second, by=vendor_user, is_admin=True)

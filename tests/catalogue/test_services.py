@@ -5,6 +5,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import Http404
+from django.utils import translation
 from PIL import Image
 
 from catalogue.models import Organisation, ReviewEvent, Solution
@@ -45,10 +46,10 @@ def test_a_name_in_one_language_is_required(vendor_user):
 @pytest.mark.parametrize(
     ("field", "value", "fragment"),
     [
-        ("reference_countries", ["KR", "kor"], "Item 1"),
-        ("deployment", ["cloud", "mainframe"], "Item 1"),
-        ("languages", ["ko", "ja"], "Item 1"),
-        ("tags", ["ok", ""], "Item 1"),
+        ("reference_countries", ["KR", "kor"], "Item 2"),
+        ("deployment", ["cloud", "mainframe"], "Item 2"),
+        ("languages", ["ko", "ja"], "Item 2"),
+        ("tags", ["ok", ""], "Item 2"),
         ("currency", "won", "ISO 4217"),
         ("category", "space", "not one of"),
         ("pricing_model", "barter", "not one of"),
@@ -56,7 +57,7 @@ def test_a_name_in_one_language_is_required(vendor_user):
     ],
 )
 def test_validation_errors_name_the_field_and_item(vendor_user, field, value, fragment):
-    with pytest.raises(ValidationError) as exc:
+    with translation.override("en"), pytest.raises(ValidationError) as exc:
         services.solution_create(user=vendor_user, data={**VALID, field: value})
     messages = exc.value.message_dict[field]
     assert any(fragment in message for message in messages), messages
@@ -309,3 +310,20 @@ def test_pilot_country_and_kpi_numbers_are_validated(vendor_user):
             user=vendor_user, kpi=KpiFactory(pilot=pilot), data={"baseline": float("nan")}
         )
     assert "baseline" in exc.value.message_dict
+
+
+def test_validation_errors_are_in_the_active_language_and_count_items_from_one(vendor_user):
+    data = {**VALID, "reference_countries": ["KR", "KOR"], "currency": "WON"}
+    data |= {"price_min": 10, "price_max": 5}
+    with translation.override("ko"), pytest.raises(ValidationError) as exc:
+        services.solution_create(user=vendor_user, data=data)
+    errors = exc.value.message_dict
+    assert errors["reference_countries"] == [
+        "2번째 항목: “KOR”은(는) ISO 3166-1 alpha-2 국가 코드가 아닙니다(예: KR, VN)."
+    ]
+    assert errors["currency"] == [
+        "“WON”은(는) ISO 4217 통화 코드가 아닙니다(영문 대문자 세 자, 예: KRW)."
+    ]
+    with translation.override("en"), pytest.raises(ValidationError) as exc:
+        services.solution_create(user=vendor_user, data={**VALID, "price_min": 10, "price_max": 5})
+    assert exc.value.message_dict["price_max"] == ["Must not be below the lowest price."]

@@ -178,7 +178,16 @@ def test_search_bad_filter_is_a_400_naming_it():
     resp = english().get("/search/", {"category": "spaceships", "page": "0"})
     assert resp.status_code == 400
     html = resp.content.decode()
-    assert "<strong>category</strong>" in html and "<strong>page</strong>" in html
+    assert "<strong>Category</strong>" in html and "<strong>page</strong>" in html
+
+
+def test_search_bad_filter_is_explained_in_the_page_language():
+    resp = Client(HTTP_ACCEPT_LANGUAGE="ko").get("/search/", {"category": "nope"})
+    assert resp.status_code == 400
+    html = resp.content.decode()
+    assert "<strong>분야</strong>" in html
+    assert "“nope”은(는) 올바르지 않습니다. 다음 중 하나여야 합니다: mobility" in html
+    assert "is not valid" not in html
 
 
 def test_search_engine_down_is_a_friendly_503(settings, tmp_path):

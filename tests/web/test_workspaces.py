@@ -204,11 +204,19 @@ def test_solution_form_shows_errors_next_to_fields_and_keeps_input(web, vendor_u
     assert response.status_code == 400
     assert not Solution.objects.exists()
     assert "Korean" in _field_errors(response, "name_en")
-    assert "price_min" in _field_errors(response, "price_max")
+    assert "lowest price" in _field_errors(response, "price_max")
     assert "ISO 3166-1" in _field_errors(response, "reference_countries")
     html = _text(response)
     assert 'value="Korea"' in html
     assert "가로등 밝기를 자동으로 조절합니다." in html
+
+
+def test_solution_form_errors_are_korean_on_korean_pages(web, vendor_user):
+    data = {**SOLUTION_POST, "price_min": "9000000", "reference_countries": "KR, KOR"}
+    response = web(vendor_user, language="ko").post(reverse("catalogue:vendor-solution-new"), data)
+    assert response.status_code == 400
+    assert "최저 가격보다 낮을 수 없습니다." in _field_errors(response, "price_max")
+    assert "2번째 항목: “KOR”" in _field_errors(response, "reference_countries")
 
 
 def test_vendor_edits_a_solution_and_a_stale_version_is_refused(web, vendor_user):
