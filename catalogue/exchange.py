@@ -973,7 +973,7 @@ class _Importer:
                     ReviewEvent(
                         solution=solution,
                         action=ReviewEvent.Action.PUBLISH,
-                        reason=f"Imported from {FORMAT}.",
+                        reason=ReviewEvent.IMPORTED_REASON,
                         actor=self.actor,
                     )
                 )

@@ -398,8 +398,18 @@ class ReviewEvent(models.Model):
     )
     at = models.DateTimeField(auto_now_add=True)
 
+    # Reasons written by the system, not a person: stored as this English text (rows from
+    # before this constant have the same text) and shown in the reader's language.
+    IMPORTED_REASON = "Imported from smartcity-exchange/1."
+    SYSTEM_REASONS = {IMPORTED_REASON: _("Imported from smartcity-exchange/1.")}
+
     class Meta:
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.action} {self.solution_id} {self.target}".strip()
+
+    @property
+    def reason_display(self) -> str:
+        """The reason in the reader's language if the system wrote it; a person's as written."""
+        return str(self.SYSTEM_REASONS.get(self.reason, self.reason))

@@ -35,3 +35,18 @@ def test_has_item_matches_whole_list_items_only():
     a = SolutionFactory(standards=["NGSI-LD", "oneM2M"])
     SolutionFactory(standards=["NGSI"])
     assert list(Solution.objects.filter(standards__has_item="NGSI-LD")) == [a]
+
+
+def test_an_imported_review_event_reads_in_the_readers_language():
+    from django.utils import translation
+
+    from catalogue.models import ReviewEvent
+
+    imported = ReviewEvent(reason=ReviewEvent.IMPORTED_REASON)
+    # rows written before the constant hold the same text, so they read the same way
+    assert ReviewEvent.IMPORTED_REASON == "Imported from smartcity-exchange/1."
+    with translation.override("ko"):
+        assert imported.reason_display == "smartcity-exchange/1 파일에서 가져왔습니다."
+    with translation.override("en"):
+        assert imported.reason_display == "Imported from smartcity-exchange/1."
+    assert ReviewEvent(reason="사진이 없습니다.").reason_display == "사진이 없습니다."

@@ -219,6 +219,20 @@ def test_solution_form_errors_are_korean_on_korean_pages(web, vendor_user):
     assert "2번째 항목: “KOR”" in _field_errors(response, "reference_countries")
 
 
+def test_imported_review_history_is_shown_in_the_readers_language(web, vendor_user):
+    from catalogue.models import ReviewEvent
+
+    solution = SolutionFactory(vendor=vendor_user.organisation)
+    ReviewEvent.objects.create(
+        solution=solution, action=ReviewEvent.Action.PUBLISH, reason=ReviewEvent.IMPORTED_REASON
+    )
+    url = reverse("catalogue:vendor-solution", args=[solution.pk])
+    korean = _text(web(vendor_user, language="ko").get(url))
+    assert "smartcity-exchange/1 파일에서 가져왔습니다." in korean
+    assert "Imported from" not in korean
+    assert "Imported from smartcity-exchange/1." in _text(web(vendor_user).get(url))
+
+
 def test_vendor_edits_a_solution_and_a_stale_version_is_refused(web, vendor_user):
     solution = SolutionFactory(vendor=vendor_user.organisation)
     client = web(vendor_user)
