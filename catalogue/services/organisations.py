@@ -10,7 +10,6 @@ import secrets
 from typing import Any
 
 from django.conf import settings
-from django.contrib.sites.models import Site
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.validators import URLValidator, validate_email
@@ -313,8 +312,7 @@ def _user_has_email(user: User, email: str) -> bool:
 
 
 def _absolute_url(path: str) -> str:
-    protocol = getattr(settings, "ACCOUNT_DEFAULT_HTTP_PROTOCOL", "http")
-    return f"{protocol}://{Site.objects.get_current().domain}{path}"
+    return f"{settings.SITE_URL}{path}"
 
 
 def _send(template: str, context: dict[str, Any], recipients: list[str]) -> None:
@@ -336,6 +334,7 @@ def _mail_operators_pending(organisation: Organisation, user: User) -> None:
         "organisation": organisation,
         "user": user,
         "admin_url": admin_url,
+        "review_url": _absolute_url(reverse("catalogue:review") + "#organisations"),
         "api_url": _absolute_url(
             reverse("api-organisation-detail", kwargs={"organisation_id": organisation.pk})
         ),

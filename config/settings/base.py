@@ -6,6 +6,7 @@ With ``DEBUG`` off, a missing ``SECRET_KEY`` is an error and cookies are secure.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -110,6 +111,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "catalogue.User"
 SITE_ID = 1
+# The site's public address (scheme://host[:port], no path): absolute links in e-mails, and the
+# domain and name of the sites framework's Site row (written on every migrate, catalogue/apps.py),
+# which allauth's e-mails use. A national deployment sets it to its public https address.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").strip().rstrip("/")
+_site_url = urlsplit(SITE_URL)
+if _site_url.scheme not in ("http", "https") or not _site_url.netloc or _site_url.path:
+    raise ImproperlyConfigured(
+        f"SITE_URL must be http(s)://host[:port] without a path, not {SITE_URL!r}."
+    )
+SITE_DOMAIN = _site_url.netloc
+SITE_NAME = "Smart City Exchange"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -154,7 +166,8 @@ ACCOUNT_SIGNUP_FORM_CLASS = "catalogue.forms.OrganisationSignupForm"
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Smart City Exchange] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = os.environ.get(
-    "ACCOUNT_DEFAULT_HTTP_PROTOCOL", "http" if DEBUG else "https"
+    "ACCOUNT_DEFAULT_HTTP_PROTOCOL",
+    _site_url.scheme if "SITE_URL" in os.environ else ("http" if DEBUG else "https"),
 )
 LOGIN_REDIRECT_URL = "/"
 

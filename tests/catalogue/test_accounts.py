@@ -144,6 +144,34 @@ def test_signup_errors_are_in_korean_with_the_choices_by_their_labels(client, db
     assert "ISO 3166-1 국가 코드를 입력하세요" in errors["country"][0]
 
 
+def test_korean_confirmation_mail_has_the_link_alone_on_its_line_and_no_example_com(
+    operator_user, client, mailoutbox, django_capture_on_commit_callbacks, settings
+):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ko"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/signup/", signup_data("founder@vendor.example"))
+    (confirmation,) = mails_to(mailoutbox, "founder@vendor.example")
+    body = confirmation.body
+    assert "example.com" not in body
+    assert "안녕하세요, Smart City Exchange입니다." in body
+    (line,) = [line for line in body.splitlines() if "/accounts/confirm-email/" in line]
+    assert re.fullmatch(r"https?://[^\s]+/accounts/confirm-email/[^\s/]+/", line)
+
+    (operator_mail,) = mails_to(mailoutbox, operator_user.email)
+    assert "example.com" not in operator_mail.body
+    assert f"{settings.SITE_URL}/workspace/review/#organisations\n" in operator_mail.body
+    organisation = User.objects.get(email="founder@vendor.example").organisation
+    assert f"{settings.SITE_URL}/api/v1/organisations/{organisation.pk}/" in operator_mail.body
+
+
+def test_site_row_takes_the_configured_domain_and_product_name(db, settings):
+    from django.contrib.sites.models import Site
+
+    assert settings.SITE_URL == "http://127.0.0.1:8000"
+    site = Site.objects.get_current()
+    assert (site.domain, site.name) == ("127.0.0.1:8000", "Smart City Exchange")
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [
