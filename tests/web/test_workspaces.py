@@ -382,6 +382,27 @@ def test_vendor_adds_a_pilot_and_a_kpi(web, vendor_user):
     assert "energy use" in page and "40 %" in page
 
 
+def test_wide_workspace_tables_scroll_inside_their_own_box(web, vendor_user):
+    """On a phone a wide table scrolls by itself instead of widening the page."""
+    solution = SolutionFactory(vendor=vendor_user.organisation)
+    KpiFactory(pilot=PilotFactory(solution=solution))
+    client = web(vendor_user)
+    page = _text(client.get(reverse("catalogue:vendor-solution", args=[solution.pk])))
+    assert re.search(
+        r'<div class="table-scroll"[^>]*>\s*<table>\s*<thead><tr><th scope="col">Indicator', page
+    )
+
+    UserFactory(organisation=vendor_user.organisation, email="a.very.long.address@example.org")
+    page = _text(client.get(reverse("catalogue:organisation")))
+    assert re.search(
+        r'<div class="table-scroll"[^>]*>\s*<table aria-labelledby="members-heading"', page
+    )
+    # the buttons say what they do; the address is only read out, not drawn in each button
+    assert (
+        'Make admin<span class="visually-hidden">: a.very.long.address@example.org</span>' in page
+    )
+
+
 def test_pilot_and_kpi_errors_stay_next_to_their_fields(web, vendor_user):
     solution = SolutionFactory(vendor=vendor_user.organisation)
     pilot = PilotFactory(solution=solution)
