@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from . import lookups  # noqa: F401  (registers the has_item JSON lookup)
+from .texts import pick
 from .vocabularies import (
     Better,
     Category,
@@ -91,9 +92,15 @@ class Organisation(models.Model):
 
     @property
     def name(self) -> str:
+        """The name in the organisation's own language: stored copies, exports, the API."""
         if self.country == "KR":
             return self.name_ko or self.name_en
         return self.name_en or self.name_ko
+
+    @property
+    def display_name(self) -> str:
+        """The name in the page's language, falling back to the other one."""
+        return pick(self, "name")
 
     @property
     def is_approved(self) -> bool:

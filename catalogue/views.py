@@ -155,7 +155,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
                 {"invitation": found, "error": reason},
                 status=400,
             )
-        messages.success(request, _("You joined %s.") % found.organisation.name)
+        messages.success(request, _("You joined %s.") % found.organisation.display_name)
         return redirect(reverse("catalogue:organisation"))
     email_matches = request.user.email.lower() == found.email.lower()
     return render(

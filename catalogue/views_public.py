@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from . import selectors
 from .models import Kpi, Pilot, Solution, Verification
+from .texts import pick
 from .vocabularies import Category, Deployment, Tier
 
 COMPARE_MAX = 4
@@ -62,13 +63,6 @@ COUNTRY_NAMES = {
 def country_name(code: str) -> str:
     """The country's name in the active language, or its code when unknown."""
     return str(COUNTRY_NAMES.get(code, code))
-
-
-def pick(obj, field: str, language: str | None = None) -> str:
-    """``obj.<field>_<lang>`` in the active language, falling back to the other one."""
-    language = (language or get_language() or "ko")[:2]
-    other = "en" if language == "ko" else "ko"
-    return getattr(obj, f"{field}_{language}", "") or getattr(obj, f"{field}_{other}", "")
 
 
 # --- charts -----------------------------------------------------------------------------------
@@ -291,7 +285,7 @@ def solution_detail(request: HttpRequest, solution_id: int) -> HttpResponse:
             "pilots": pilots,
             "countries": [(c, country_name(c)) for c in solution.reference_countries],
             "deployment": deployment_text(solution.deployment),
-            "vendor_name": solution.vendor.name,
+            "vendor_name": solution.vendor.display_name,
             "in_compare": solution.pk in compare_ids,
             "compare_full": len(compare_ids) >= COMPARE_MAX,
             "today": today,
@@ -392,7 +386,7 @@ def compare(request: HttpRequest) -> HttpResponse:
                 "solution": s,
                 "name": pick(s, "name", language),
                 "summary": pick(s, "summary", language),
-                "vendor": s.vendor.name,
+                "vendor": s.vendor.display_name,
                 "category": s.get_category_display(),
                 "price": _price_text(s),
                 "deployment": deployment_text(s.deployment),

@@ -471,12 +471,12 @@ def review_organisation(request: HttpRequest, organisation_id: int) -> HttpRespo
     try:
         if decision == "approve":
             organisation_services.organisation_approve(organisation=organisation, by=request.user)
-            messages.success(request, _("%s is approved.") % organisation.name)
+            messages.success(request, _("%s is approved.") % organisation.display_name)
         elif decision == "reject":
             organisation_services.organisation_reject(
                 organisation=organisation, by=request.user, reason=request.POST.get("reason", "")
             )
-            messages.success(request, _("%s is rejected.") % organisation.name)
+            messages.success(request, _("%s is rejected.") % organisation.display_name)
         else:
             raise ValidationError(_("Choose approve or reject."))
     except ValidationError as error:

@@ -74,7 +74,8 @@ def match_rows(matches: Iterable[Match], language: str | None = None) -> list[di
         if match.lead_id:
             where = ", ".join(p for p in (match.lead.city, match.lead.country) if p)
         elif match.need_id:
-            where = match.need.buyer_name
+            need = match.need
+            where = need.organisation.display_name if need.organisation_id else need.buyer_name
         rows.append(
             {
                 "match": match,
@@ -431,7 +432,7 @@ def shortlist_rows(request, lead: Lead) -> list[list]:
                 match.rank,
                 match.solution_id,
                 _title(match.solution, language),
-                match.solution.vendor.name,
+                match.solution.vendor.display_name,
                 round(match.score, 4),
                 "yes" if match.compliant else "no",
                 "; ".join(match.violations or []),

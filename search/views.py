@@ -133,7 +133,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
                 if summary_hl
                 else pick(solution, "summary", language),
                 "category": solution.get_category_display(),
-                "vendor": solution.vendor.name,
+                "vendor": solution.vendor.display_name,
             }
         )
     active = set(pairs)

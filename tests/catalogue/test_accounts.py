@@ -265,7 +265,7 @@ def test_invited_person_signs_up_into_the_inviting_organisation(
     page = invited.get(path)
     assert page.status_code == 200
     html = page.content.decode()
-    assert vendor_user.organisation.name in html
+    assert vendor_user.organisation.name_en in html  # the page is in English
     assert 'name="kind"' not in html  # no new organisation
     organisations_before = Organisation.objects.count()
     response = invited.post(

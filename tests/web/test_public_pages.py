@@ -5,6 +5,7 @@ import io
 import re
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone, translation
@@ -241,7 +242,7 @@ def test_solution_page_shows_badges_kpi_charts_and_both_languages():
     assert f'id="kpi-{kpi.pk}-title"' in html and f'id="kpi-{kpi.pk}-desc"' in html
     assert "12 min" in html and "9 min" in html and "25.0% better" in html
     assert html.index("English words.") < html.index("한국어 설명.")  # active language first
-    assert 'lang="ko"' in html and "Vietnam" in html and solution.vendor.name in html
+    assert 'lang="ko"' in html and "Vietnam" in html and solution.vendor.name_en in html
     korean = Client(HTTP_ACCEPT_LANGUAGE="ko").get(f"/solutions/{solution.pk}/").content.decode()
     assert korean.index("한국어 설명.") < korean.index("English words.")
 
@@ -403,3 +404,27 @@ def test_pages_are_translated_to_korean():
         assert translation.gettext("Compare solutions") != "Compare solutions"
     html = Client(HTTP_ACCEPT_LANGUAGE="ko").get("/").content.decode()
     assert "Certified smart-city solutions, with the evidence" not in html
+
+
+def test_organisation_names_follow_the_pages_language():
+    vendor = OrganisationFactory(kind="vendor", name_ko="다솔교통시스템", name_en="Dasol Traffic")
+    only_korean = OrganisationFactory(kind="vendor", name_ko="청람환경", name_en="")
+    solution = SolutionFactory(status=PUBLISHED, vendor=vendor, name_en="Bus signal")
+    other = SolutionFactory(status=PUBLISHED, vendor=only_korean, name_en="Bus sensor")
+    reindex()
+    user = UserFactory(organisation=vendor)
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # a Korean organisation's pick
+    client.force_login(user)
+    assert "You act for Dasol Traffic." in client.get("/").content.decode()
+    page = client.get("/search/?q=bus").content.decode()
+    assert "Dasol Traffic" in page and "다솔교통시스템" not in page
+    assert "청람환경" in page  # no English name: the Korean one rather than nothing
+    page = client.get(f"/compare/?ids={solution.pk},{other.pk}").content.decode()
+    assert "<td>Dasol Traffic</td>" in page and "<td>청람환경</td>" in page
+    assert "Dasol Traffic" in client.get(f"/solutions/{solution.pk}/").content.decode()
+    assert "<h1>Dasol Traffic</h1>" in client.get("/organisation/").content.decode()
+
+    korean = Client()
+    korean.force_login(user)
+    assert "다솔교통시스템" in korean.get("/").content.decode()

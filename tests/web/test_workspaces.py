@@ -637,7 +637,8 @@ def test_operator_approves_and_rejects_organisations(web, operator_user):
     waiting = OrganisationFactory(kind="vendor", status="pending", name_ko="대기 기업")
     other = OrganisationFactory(kind="agency", status="pending")
     client = web(operator_user)
-    assert "대기 기업" in _text(client.get(reverse("catalogue:review")))
+    # an English page: the English name (the Korean one only where there is no English name)
+    assert waiting.name_en in _text(client.get(reverse("catalogue:review")))
     url = reverse("catalogue:review-organisation", args=[waiting.pk])
     assert client.post(url, {"decision": "approve"}).status_code == 302
     waiting.refresh_from_db()
@@ -1113,3 +1114,16 @@ def test_operator_pages_refuse_vendors(web, vendor_user):
     assert client.post(reverse("catalogue:review-publish", args=[solution.pk])).status_code == 403
     solution.refresh_from_db()
     assert solution.status == Solution.Status.SUBMITTED
+
+
+def test_vendor_sees_the_buyers_name_in_the_pages_language(web, vendor_user, municipality_user):
+    municipality_user.organisation.name_ko, municipality_user.organisation.name_en = (
+        "화순군",
+        "Hwasun",
+    )
+    municipality_user.organisation.save()
+    _need, solution = _published_need(web(municipality_user, language="ko"), vendor_user)
+    url = reverse("catalogue:vendor-solution", args=[solution.pk])
+    page = _text(web(vendor_user).get(url))
+    assert "· Hwasun" in page and "화순군" not in page
+    assert "· 화순군" in _text(web(vendor_user, language="ko").get(url))
