@@ -117,21 +117,30 @@ def search_page(request: HttpRequest) -> HttpResponse:
         return render(request, "public/search_unavailable.html", context, status=503)
 
     language = (get_language() or "ko")[:2]
+    other = "en" if language == "ko" else "ko"
     hits = {h.solution_id: h for h in result.hits}
     rows = []
     for solution in solutions:
         hl = hits[solution.pk].highlights
         name_hl = hl.get(f"name_{language}") or []
-        summary_hl = hl.get(f"summary_{language}") or hl.get(
-            f"summary_{'en' if language == 'ko' else 'ko'}"
-        )
+        # the summary in the page's language, else the other one: marked with the language shown
+        summary_lang = language
+        summary_hl = hl.get(f"summary_{language}")
+        if not summary_hl and hl.get(f"summary_{other}"):
+            summary_hl, summary_lang = hl[f"summary_{other}"], other
+        elif not summary_hl and not getattr(solution, f"summary_{language}"):
+            summary_lang = other
         rows.append(
             {
                 "solution": solution,
                 "name": safe_highlight(name_hl[0]) if name_hl else pick(solution, "name", language),
+                # a lang attribute only where a text is not in the page's language
+                "name_lang": "" if getattr(solution, f"name_{language}") else other,
+                "plain_name": pick(solution, "name", language),
                 "summary": safe_highlight(summary_hl[0])
                 if summary_hl
                 else pick(solution, "summary", language),
+                "summary_lang": "" if summary_lang == language else summary_lang,
                 "category": solution.get_category_display(),
                 "vendor": solution.vendor.display_name,
             }

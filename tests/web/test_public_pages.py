@@ -428,3 +428,25 @@ def test_organisation_names_follow_the_pages_language():
     korean = Client()
     korean.force_login(user)
     assert "다솔교통시스템" in korean.get("/").content.decode()
+
+
+def test_search_results_mark_texts_shown_in_the_other_language():
+    both = SolutionFactory(
+        status=PUBLISHED, name_ko="버스 신호 제어기", name_en="Bus signal controller"
+    )
+    SolutionFactory(
+        status=PUBLISHED,
+        name_ko="버스 승강장 센서",
+        name_en="",
+        summary_ko="정류장 혼잡도를 잽니다",
+        summary_en="",
+    )
+    reindex()
+    page = english().get("/search/?q=버스").content.decode()
+    # the compare button's hidden label is the displayed name, not the Korean __str__
+    assert '<span class="visually-hidden">: <span>Bus signal controller</span></span>' in page
+    assert 'visually-hidden">: <span>버스 신호 제어기' not in page
+    # no English text: the Korean one is shown, and says so
+    assert '<span class="visually-hidden">: <span lang="ko">버스 승강장 센서</span></span>' in page
+    assert re.search(r'<p lang="ko">[^<]*정류장', page)
+    assert both.summary_en and f"<p>{both.summary_en}</p>" in page
