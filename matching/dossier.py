@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
 
 from catalogue.models import kpi_improvement
+from catalogue.views_public import BADGE_TEXT, certification_state
+from catalogue.vocabularies import Tier
 
 from .models import Channel, Registration
 from .registrations import checklist_dicts, deadline_of
@@ -180,6 +183,104 @@ def registration_dossier_json(registration: Registration) -> dict:
     return dossier
 
 
+def _en_ko(text) -> dict[str, str]:
+    """``text()`` in English and in Korean (labels of choices, dates, numbers)."""
+    both = {}
+    for language in ("en", "ko"):
+        with translation.override(language):
+            both[language] = str(text())
+    return both
+
+
+def _amount(money: dict | None) -> str:
+    if not money:
+        return ""
+    places = 0 if isinstance(money["amount"], int) else 2
+    number = formats.number_format(money["amount"], places, use_l10n=True, force_grouping=True)
+    return f"{number} {money['currency']}".strip()
+
+
+def _date(value) -> str:
+    with translation.override("en"):
+        return formats.date_format(value, "DATE_FORMAT") if value else "—"
+
+
+def _when(value) -> str:
+    with translation.override("en"):
+        return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT") if value else "—"
+
+
+def _for_people(registration: Registration, d: dict) -> dict:
+    """What the printable page shows instead of the JSON's codes: labels, dates, amounts."""
+    day = deadline_of(registration.match)
+    solution = registration.solution
+    certifications = []
+    for cert in solution.certifications.all():
+        state = certification_state(cert, day)
+        certifications.append(
+            {
+                "type": _en_ko(cert.get_type_display),
+                "number": cert.number,
+                "issuer": cert.issuer,
+                "valid": f"{_date(cert.valid_from)} – {_date(cert.valid_until)}",
+                "verification": _en_ko(cert.get_verification_display),
+                # judged on the day the checklist is judged on, not on the day of printing
+                "state": state,
+                "state_label": _en_ko(lambda state=state: BADGE_TEXT[state]),
+                "in_force": state in ("valid", "expiring"),
+            }
+        )
+    tiers = dict(Tier.choices)
+    pilots = []
+    for p, data in zip(solution.pilots.all(), d["pilots"], strict=True):
+        size = _en_ko(lambda p=p: tiers.get(p.tier, p.tier) if p.tier else "")
+        population = (
+            formats.number_format(p.population, 0, force_grouping=True) if p.population else ""
+        )
+        pilots.append(
+            {
+                "size": size,
+                "population": population,
+                "period": f"{_date(p.start)} – {_date(p.end)}",
+                "verification": _en_ko(p.get_verification_display),
+                "d": data,
+            }
+        )
+    statuses = dict(Registration.Status.choices)
+    history = [
+        {
+            "at": _when(e.at),
+            "from": _en_ko(lambda e=e: statuses.get(e.from_status, "—") if e.from_status else "—"),
+            "to": _en_ko(lambda e=e: statuses.get(e.to_status, e.to_status)),
+            "d": data,
+        }
+        for e, data in zip(registration.events.all(), d["history"], strict=True)
+    ]
+    target = d["target"]
+    return {
+        "status": _en_ko(registration.get_status_display),
+        "opened_by": registration.organisation.name_en or registration.organisation.name,
+        "vendor": solution.vendor.name_en or solution.vendor.name,
+        "checked_on": _date(day),
+        "kind": _en_ko(lambda: _("Need") if target["kind"] == "need" else _("Lead")),
+        "deadline": _date(
+            registration.match.need.deadline
+            if registration.match.need_id
+            else registration.match.lead.deadline
+        ),
+        "budget": _amount(target["budget"]),
+        "price_min": _amount(d["solution"]["price"]["min"]),
+        "price_max": _amount(d["solution"]["price"]["max"]),
+        "pricing_model": _en_ko(solution.get_pricing_model_display)
+        if solution.pricing_model
+        else None,
+        "certifications": certifications,
+        "pilots": pilots,
+        "history": history,
+    }
+
+
 def registration_dossier_html(registration: Registration) -> str:
     """The dossier as a printable HTML page."""
-    return render_to_string("matching/dossier.html", {"d": registration_dossier_json(registration)})
+    d = registration_dossier_json(registration)
+    return render_to_string("matching/dossier.html", {"d": d, "h": _for_people(registration, d)})

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.models import Organisation, Solution, new_exchange_id
-from catalogue.vocabularies import Category, Financing, LeadSource, Tier
+from catalogue.vocabularies import Category, CertificationType, Financing, LeadSource, Tier
 
 from .weights import ALERT_THRESHOLD
 
@@ -78,6 +78,12 @@ class Opportunity(models.Model):
     @property
     def public_id(self) -> str:
         return self.exchange_id or f"{self.ID_PREFIX}-{self.pk}"
+
+    @property
+    def required_certification_labels(self) -> list[str]:
+        """The required certifications' names in the active language (unknown codes as they are)."""
+        labels = dict(CertificationType.choices)
+        return [str(labels.get(code, code)) for code in self.required_certifications or []]
 
 
 class Need(Opportunity):

@@ -8,9 +8,10 @@ from dataclasses import asdict, dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 
 from catalogue.models import Certification, Solution, Verification
+from catalogue.vocabularies import CertificationType
 
 from .models import Channel, Match, MatchEvent, Registration, RegistrationEvent
 from .services import user_owns_target
@@ -32,7 +33,9 @@ class Check:
     met: bool
     label_en: str
     label_ko: str
-    detail: str = ""
+    detail: str = ""  # codes and ISO dates, as they were (the dossier's JSON keeps them)
+    detail_en: str = ""  # the same for people, in each language
+    detail_ko: str = ""
 
 
 def _target(match: Match):
@@ -49,6 +52,50 @@ def _valid(certs: list[Certification], types, day: dt.date) -> list[Certificatio
     return [c for c in certs if c.type in types and c.is_valid_on(day)]
 
 
+def _human(language: str, texts) -> str:
+    """``texts()`` in ``language``: certificate names, dates and amounts as people read them."""
+    with translation.override(language):
+        return texts()
+
+
+def _type_name(code: str) -> str:
+    return str(dict(CertificationType.choices).get(code, code))
+
+
+def _types(codes, language: str) -> str:
+    joiner = " 또는 " if language == "ko" else " or "
+    return _human(language, lambda: joiner.join(_type_name(c) for c in codes))
+
+
+def _day(day: dt.date | None) -> str:
+    return formats.date_format(day, "DATE_FORMAT") if day else ""
+
+
+def _until(cert: Certification, language: str, *, with_type: bool) -> str:
+    def text():
+        until = _day(cert.valid_until)
+        name = f"{_type_name(cert.type)} " if with_type else ""
+        if language == "ko":
+            return f"{name}{until}까지" if until else f"{name}기한 없음"
+        return f"{name}until {until}" if until else f"{name}open-ended"
+
+    return _human(language, text)
+
+
+def _amount(value) -> str:
+    places = 0 if value == value.to_integral_value() else 2
+    return formats.number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True)
+
+
+def _price(solution: Solution, language: str) -> str:
+    def text():
+        low = _amount(solution.price_min) if solution.price_min is not None else ""
+        high = _amount(solution.price_max) if solution.price_max is not None else ""
+        return f"{low}–{high} {solution.currency}".strip()
+
+    return _human(language, text)
+
+
 def checklist(solution: Solution, channel: str, match: Match) -> list[Check]:
     """What the channel requires and whether the solution's data shows it, at the deadline."""
     day = deadline_of(match)
@@ -61,9 +108,11 @@ def checklist(solution: Solution, channel: str, match: Match) -> list[Check]:
             Check(
                 "channel_certification",
                 bool(valid),
-                f"A valid {' or '.join(wanted)} certificate on {day}",
-                f"{day} 기준 유효한 {' 또는 '.join(wanted)} 인증",
+                f"A valid {_types(wanted, 'en')} certificate on {_human('en', lambda: _day(day))}",
+                f"{_human('ko', lambda: _day(day))} 기준 유효한 {_types(wanted, 'ko')} 인증",
                 ", ".join(f"{c.type} until {c.valid_until or 'open-ended'}" for c in valid),
+                ", ".join(_until(c, "en", with_type=True) for c in valid),
+                ", ".join(_until(c, "ko", with_type=True) for c in valid),
             )
         )
     target = _target(match)
@@ -75,9 +124,13 @@ def checklist(solution: Solution, channel: str, match: Match) -> list[Check]:
             Check(
                 f"required_certification:{cert_type}",
                 bool(valid),
-                f"Required {cert_type} certificate valid on {day}",
-                f"요구 인증 {cert_type} ({day} 기준 유효)",
+                f"Required {_types([cert_type], 'en')} certificate valid on "
+                f"{_human('en', lambda: _day(day))}",
+                f"요구 인증 {_types([cert_type], 'ko')} "
+                f"({_human('ko', lambda: _day(day))} 기준 유효)",
                 ", ".join(f"until {c.valid_until or 'open-ended'}" for c in valid),
+                ", ".join(_until(c, "en", with_type=False) for c in valid),
+                ", ".join(_until(c, "ko", with_type=False) for c in valid),
             )
         )
     pilots = [
@@ -92,6 +145,8 @@ def checklist(solution: Solution, channel: str, match: Match) -> list[Check]:
             "Verified pilot evidence with measured KPIs",
             "운영자가 검증한 실증 실적(KPI 포함)",
             ", ".join(p.city for p in pilots[:5]),
+            ", ".join(p.city for p in pilots[:5]),
+            ", ".join(p.city for p in pilots[:5]),
         )
     )
     priced = solution.price_min is not None or solution.price_max is not None
@@ -102,6 +157,8 @@ def checklist(solution: Solution, channel: str, match: Match) -> list[Check]:
             "Price information (range and currency)",
             "가격 정보(범위와 통화)",
             f"{solution.price_min}–{solution.price_max} {solution.currency}" if priced else "",
+            _price(solution, "en") if priced else "",
+            _price(solution, "ko") if priced else "",
         )
     )
     if channel == Channel.OVERSEAS_TENDER:

@@ -539,6 +539,7 @@ def _registration_page(request, registration: Registration, status: int = 200, f
     checks = registrations.checklist_dicts(registration)
     for check in checks:
         check["label"] = check["label_ko"] if language == "ko" else check["label_en"]
+        check["detail"] = check["detail_ko"] if language == "ko" else check["detail_en"]
     match = registration.match
     back = (
         reverse("matching:buyer-need", args=[match.need_id])

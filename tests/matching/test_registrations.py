@@ -1,6 +1,7 @@
 """Procurement registrations: checklist, workflow, dossier, API permissions per role."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -233,3 +234,50 @@ def test_api_bad_channel_is_a_400(client_for, need_match, municipality_user):
         f"/api/v1/matches/{need_match.id}/registrations/", {"channel": "moon"}, format="json"
     )
     assert response.status_code == 400 and "channel" in response.json()["errors"]
+
+
+def test_checklist_reads_as_text_for_people_and_keeps_its_codes(need_match, municipality_user):
+    need_match.solution.price_min, need_match.solution.price_max = 35_000_000, 120_000_000
+    need_match.solution.currency = "KRW"
+    need_match.solution.save()
+    reg = registrations.registration_open(
+        user=municipality_user, match=need_match, channel="digital-mall"
+    )
+    checks = {c["code"]: c for c in registrations.checklist_dicts(reg)}
+    channel = checks["channel_certification"]
+    assert channel["label_en"].endswith("certificate on June 30, 2027")
+    assert "GS (Good Software)" in channel["label_en"] and " gs " not in channel["label_en"]
+    assert channel["label_ko"].startswith("2027년 6월 30일 기준 유효한 GS 인증")
+    assert channel["detail"] == "gs until 2028-01-01"  # the dossier's JSON is unchanged
+    assert channel["detail_en"] == "GS (Good Software) until Jan. 1, 2028"
+    assert channel["detail_ko"] == "GS 인증(굿소프트웨어) 2028년 1월 1일까지"
+    price = checks["price"]
+    assert price["detail"] == "35000000.00–120000000.00 KRW"
+    assert price["detail_en"] == price["detail_ko"] == "35,000,000–120,000,000 KRW"
+
+
+def test_printable_dossier_shows_labels_dates_and_expired_certificates(
+    need_match, municipality_user, solution
+):
+    # a GS certificate that lapses before the need's deadline (June 30, 2027)
+    CertificationFactory(
+        solution=solution, type="gs", number="GS-OLD", valid_until=dt.date(2026, 8, 13),
+        verification="verified",
+    )  # fmt: skip
+    reg = registrations.registration_open(
+        user=municipality_user, match=need_match, channel="digital-mall"
+    )
+    data = registration_dossier_json(reg)
+    assert data["registration"]["status"] == "draft"  # machine values stay codes
+    assert {c["type"] for c in data["certifications"]} == {"gs", "pps-innovation"}
+    html = registration_dossier_html(reg)
+    assert "status <strong>Draft</strong>" in html and "status draft" not in html
+    assert "checked against June 30, 2027" in html
+    assert "<td>gs</td>" not in html and "GS (Good Software)" in html
+    assert "Verified by the operator" in html and "<td>verified</td>" not in html
+    expired = html.split("GS-OLD")[1].split("</tr>")[0]
+    assert 'data-state="expired"' in expired and "EXPIRED" in expired
+    assert "Aug. 13, 2026" in expired
+    assert "Jan. 1, 2028" in html
+    assert "County" in html and "population 52,000" in html  # the pilot's size, not "county"
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:", html)  # no raw timestamps

@@ -1127,3 +1127,38 @@ def test_vendor_sees_the_buyers_name_in_the_pages_language(web, vendor_user, mun
     page = _text(web(vendor_user).get(url))
     assert "· Hwasun" in page and "화순군" not in page
     assert "· 화순군" in _text(web(vendor_user, language="ko").get(url))
+
+
+def test_need_lead_and_registration_pages_show_labels_not_codes(
+    web, municipality_user, agency_user, vendor_user
+):
+    client = web(municipality_user)
+    match = _shortlisted(client, municipality_user, vendor_user)
+    need = match.need
+    need.required_certifications = ["iso-27001", "ce"]
+    need.save()
+    page = _text(client.get(reverse("matching:buyer-need", args=[need.pk])))
+    assert "Required certifications: ISO/IEC 27001, CE" in page
+    lead = Lead.objects.create(
+        organisation=agency_user.organisation,
+        country="KE",
+        title_en="Street lighting",
+        category="energy",
+        required_certifications=["iso-9001"],
+    )
+    page = _text(web(agency_user).get(reverse("matching:agency-lead", args=[lead.pk])))
+    assert "<dd>ISO 9001</dd>" in page
+
+    solution = match.solution
+    solution.price_min, solution.price_max, solution.currency = 35_000_000, 120_000_000, "KRW"
+    solution.save()
+    client.post(
+        reverse("matching:registration-open", args=[match.pk]),
+        {f"r{match.pk}-channel": "digital-mall", f"r{match.pk}-note": ""},
+    )
+    url = reverse("matching:registration", args=[match.registrations.get().pk])
+    page = _text(client.get(url))
+    assert "35,000,000–120,000,000 KRW" in page and "35000000.00" not in page
+    assert "GS (Good Software) until" in page and "gs until" not in page
+    korean = _text(web(municipality_user, language="ko").get(url))
+    assert "GS 인증(굿소프트웨어)" in korean and "까지" in korean
