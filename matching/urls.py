@@ -17,6 +17,8 @@ urlpatterns = [
         views.buyer_match_status,
         name="buyer-match-status",
     ),
+    path("vendor/needs/<int:need_id>/", views.vendor_need, name="vendor-need"),
+    path("vendor/leads/<int:lead_id>/", views.vendor_lead, name="vendor-lead"),
     path("agency/", views.agency_home, name="agency"),
     path("agency/upload/", views.agency_upload, name="agency-upload"),
     path("agency/leads-template.csv", views.agency_template, name="agency-template"),

@@ -224,6 +224,54 @@ def _need_page(request, need: Need, status: int = 200, bound=None) -> HttpRespon
     return render(request, "matching/need_detail.html", context, status=status)
 
 
+def _vendor_opportunity(request, target: Need | Lead) -> HttpResponse:
+    """Read-only: what the buyer asks, and how the vendor's own solutions matched it."""
+    kind = "need" if isinstance(target, Need) else "lead"
+    matches = (
+        selectors.match_list(**{kind: target})
+        .filter(solution__vendor_id=request.user.organisation_id)
+        .select_related("need", "lead")
+    )
+    buyer = ""
+    if kind == "need":
+        buyer = target.organisation.display_name if target.organisation_id else target.buyer_name
+    else:
+        buyer = target.buyer
+    context = {
+        "target": target,
+        "kind": kind,
+        "title": _title(target, (get_language() or "ko")[:2]),
+        "buyer": buyer,
+        "rows": match_rows(matches),
+    }
+    return render(request, "matching/vendor_opportunity.html", context)
+
+
+def _matched_by_vendor(request, opportunities):
+    """Those of ``opportunities`` a current match links to one of the vendor's solutions."""
+    return opportunities.filter(
+        matches__solution__vendor_id=request.user.organisation_id, matches__stale=False
+    ).distinct()
+
+
+@role_required(Organisation.Kind.VENDOR)
+def vendor_need(request: HttpRequest, need_id: int) -> HttpResponse:
+    """A published need one of the vendor's solutions matched (any other: not found)."""
+    needs = selectors.need_list(user=request.user).filter(status=Need.Status.PUBLISHED)
+    return _vendor_opportunity(
+        request, get_object_or_404(_matched_by_vendor(request, needs), pk=need_id)
+    )
+
+
+@role_required(Organisation.Kind.VENDOR)
+def vendor_lead(request: HttpRequest, lead_id: int) -> HttpResponse:
+    """An open lead one of the vendor's solutions matched (any other: not found)."""
+    leads = selectors.lead_list(user=request.user).filter(status=Lead.Status.OPEN)
+    return _vendor_opportunity(
+        request, get_object_or_404(_matched_by_vendor(request, leads), pk=lead_id)
+    )
+
+
 @role_required(Organisation.Kind.MUNICIPALITY)
 def buyer_need(request: HttpRequest, need_id: int) -> HttpResponse:
     """A need with its ranked, explained shortlist and the decisions on it."""

@@ -49,6 +49,7 @@ INVITATION_TOKEN = "MARKinvitation-token-0123456789abcdef"
 #   operator        operators only
 #   parties         the organisation that opened the registration, the solution's vendor, operators
 #   token           whoever holds the invitation's token (a guessed token is checked instead)
+#   matched         a vendor one of whose solutions matched it, once published (need) / open (lead)
 #   open            no object in the URL (lists and search are checked in test_leakage.py)
 V = "workspace/vendor/solutions/<int:solution_id>/"
 REG = "workspace/registrations/<int:registration_id>/"
@@ -99,6 +100,8 @@ EXPECTED: dict[str, tuple[str, set[str], tuple[str, ...]]] = {
     R + "pilots/<int:pilot_id>/": ("operator", {"operator"}, ("post",)),
     R + "organisations/<int:organisation_id>/": ("operator", {"operator"}, ("post",)),
     "workspace/buyer/needs/<int:need_id>/": ("owner", BUYERS, ("get",)),
+    "workspace/vendor/needs/<int:need_id>/": ("matched", VENDORS, ("get",)),
+    "workspace/vendor/leads/<int:lead_id>/": ("matched", VENDORS, ("get",)),
     "workspace/buyer/needs/<int:need_id>/edit/": ("owner", BUYERS, ("get", "post")),
     "workspace/buyer/needs/<int:need_id>/publish/": ("owner", BUYERS, ("post",)),
     "workspace/buyer/needs/<int:need_id>/rematch/": ("owner", BUYERS, ("post",)),
@@ -319,6 +322,8 @@ def _allowed(role: str, obj: Obj, rule: str, workspace: set[str]) -> bool:
         return role == obj.owner
     if rule == "owner+operator":
         return role in (obj.owner, "operator")
+    if rule == "matched":  # the world's matches are all with the owner vendor's solution
+        return role == "owner-vendor" and obj.row.status in ("published", "open")
     if rule == "parties":
         return role in (obj.owner, "owner-vendor", "operator")
     return role == "operator"

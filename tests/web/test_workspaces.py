@@ -1162,3 +1162,38 @@ def test_need_lead_and_registration_pages_show_labels_not_codes(
     assert "GS (Good Software) until" in page and "gs until" not in page
     korean = _text(web(municipality_user, language="ko").get(url))
     assert "GS 인증(굿소프트웨어)" in korean and "까지" in korean
+
+
+def test_vendor_opens_a_matched_need_and_lead_but_no_draft_or_unmatched_one(
+    web, municipality_user, agency_user, vendor_user, other_vendor_user
+):
+    need, solution = _published_need(web(municipality_user), vendor_user)
+    Need.objects.filter(pk=need.pk).update(  # as posted, without matching it again
+        description_en="Guide drivers to free spaces.", required_certifications=["gs", "iso-27001"]
+    )
+    client = web(vendor_user)
+    page = _text(client.get(reverse("catalogue:vendor-solution", args=[solution.pk])))
+    url = reverse("matching:vendor-need", args=[need.pk])
+    assert f'href="{url}"' in page  # the matched need is a link
+    page = _text(client.get(url))
+    assert "Guide drivers to free spaces." in page
+    assert "GS (Good Software), ISO/IEC 27001" in page
+    assert "Decline" not in page  # read-only: the buyer's decisions are not offered
+    # another vendor, whose solutions did not match it, and other roles: not theirs
+    assert web(other_vendor_user).get(url).status_code == 404
+    assert web(municipality_user).get(url).status_code == 403
+    # back to draft: nobody but its owner sees it
+    Need.objects.filter(pk=need.pk).update(status=Need.Status.DRAFT)
+    assert client.get(url).status_code == 404
+
+    lead = Lead.objects.create(
+        organisation=agency_user.organisation, country="KE", title_en="Street parking",
+        description_en="Sensors for 2,000 bays.", category="mobility",
+    )  # fmt: skip
+    Match.objects.create(lead=lead, solution=solution, rank=1, score=0.7, explanation_en="Fits.")
+    lead_url = reverse("matching:vendor-lead", args=[lead.pk])
+    assert "Sensors for 2,000 bays." in _text(client.get(lead_url))
+    assert web(other_vendor_user).get(lead_url).status_code == 404
+    lead.status = Lead.Status.CLOSED
+    lead.save()
+    assert client.get(lead_url).status_code == 404
