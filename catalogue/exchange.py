@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-import math
 import os
 import re
 from collections.abc import Callable, Iterable
@@ -28,7 +27,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext, pgettext_lazy
 from simple_history.utils import bulk_create_with_history
 
-from .models import Certification, Kpi, Organisation, Pilot, ReviewEvent, Solution
+from .models import (
+    KPI_VALUE_LIMIT,
+    Certification,
+    Kpi,
+    Organisation,
+    Pilot,
+    ReviewEvent,
+    Solution,
+)
 from .vocabularies import COUNTRY_CODES, CURRENCY_CODES  # noqa: F401  (re-exported)
 
 FORMAT = "smartcity-exchange/1"
@@ -651,8 +658,19 @@ def _solution_problems(data: dict, vendor_ids: set[str]) -> Iterable[Found]:
                                 "and result"
                             ),
                         )
-                    elif _is_number(value) and not math.isfinite(float(value)):
-                        yield kat + (key,), _too_large(value)
+                    elif _is_number(value):
+                        yield from _kpi_value_problems(value, kat + (key,))
+
+
+def _kpi_value_problems(value: int | float, at: tuple) -> Iterable[Found]:
+    limit = f"{KPI_VALUE_LIMIT:g}"
+    if not value <= KPI_VALUE_LIMIT:  # also NaN, which JSON cannot write but Python can
+        yield at, _("must be at most %(limit)s, not %(value)r") % {"limit": limit, "value": value}
+    elif value < -KPI_VALUE_LIMIT:
+        yield (
+            at,
+            _("must be at least %(limit)s, not %(value)r") % {"limit": f"-{limit}", "value": value},
+        )
 
 
 def _judgement_problems(data: dict, targets: dict[str, str], solution_ids: set[str]):

@@ -12,7 +12,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .models import Verification
+from .models import KPI_VALUE_LIMIT, Verification
 from .validators import safe_display_name
 from .vocabularies import (
     LANGUAGE_CODES,
@@ -222,8 +222,12 @@ class KpiForm(forms.Form):
 
     indicator = forms.CharField(label=_("Indicator"), max_length=300)
     iso37122 = forms.CharField(label=_("ISO 37122 indicator"), required=False, max_length=32)
-    baseline = forms.FloatField(label=_("Baseline"))
-    result = forms.FloatField(label=_("Result"))
+    baseline = forms.FloatField(
+        label=_("Baseline"), min_value=-KPI_VALUE_LIMIT, max_value=KPI_VALUE_LIMIT
+    )
+    result = forms.FloatField(
+        label=_("Result"), min_value=-KPI_VALUE_LIMIT, max_value=KPI_VALUE_LIMIT
+    )
     unit = forms.CharField(label=_("Unit"), required=False, max_length=50)
     better = forms.ChoiceField(label=_("Which way is better"), choices=Better.choices)
 

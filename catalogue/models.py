@@ -6,10 +6,12 @@ Invariants live here; writes go through ``services.py`` and reads through ``sele
 from __future__ import annotations
 
 import datetime as dt
+import math
 import secrets
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -332,6 +334,11 @@ class Pilot(models.Model):
         return f"{self.city} ({self.country})"
 
 
+# What a KPI's baseline or result may be, either sign: far beyond any measured indicator, and
+# small enough that their difference, the improvement and the JSON stay finite.
+KPI_VALUE_LIMIT = 1e12
+
+
 class Kpi(models.Model):
     """A measured indicator: baseline → result. The improvement is derived, never stored."""
 
@@ -350,6 +357,23 @@ class Kpi(models.Model):
     def __str__(self) -> str:
         return self.indicator
 
+    def clean(self) -> None:
+        """Baseline and result are finite numbers within ±KPI_VALUE_LIMIT."""
+        errors = {}
+        for field in ("baseline", "result"):
+            value = getattr(self, field)
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or (isinstance(value, float) and not math.isfinite(value))
+            ):
+                errors[field] = [_("Expected a finite number.")]
+            elif abs(value) > KPI_VALUE_LIMIT:
+                limit = f"{KPI_VALUE_LIMIT:g}"
+                errors[field] = [_("Must be between -%(limit)s and %(limit)s.") % {"limit": limit}]
+        if errors:
+            raise ValidationError(errors)
+
     @property
     def improvement(self) -> float | None:
         """Relative improvement (0.25 = 25 % better), or None when the baseline is zero."""
@@ -357,10 +381,19 @@ class Kpi(models.Model):
 
 
 def kpi_improvement(baseline: float, result: float, better: str) -> float | None:
-    """Relative change in the good direction: positive is better, negative is worse."""
+    """Relative change in the good direction: positive is better, negative is worse.
+
+    None when the baseline is zero, or so close to zero that the ratio is not a finite number
+    (which JSON cannot carry).
+    """
     if baseline == 0:
         return None
-    change = (result - baseline) / abs(baseline)
+    try:
+        change = (result - baseline) / abs(baseline)
+    except OverflowError:  # possible only with ints beyond a float's range
+        return None
+    if not math.isfinite(change):
+        return None
     return -change if better == Better.LOWER else change
 
 

@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..models import (
+    KPI_VALUE_LIMIT,
     Certification,
     Kpi,
     Organisation,
@@ -329,8 +330,8 @@ class PilotInputSerializer(serializers.Serializer):
 class KpiInputSerializer(serializers.Serializer):
     indicator = serializers.CharField(max_length=300)
     iso37122 = _text(32)
-    baseline = serializers.FloatField()
-    result = serializers.FloatField()
+    baseline = serializers.FloatField(min_value=-KPI_VALUE_LIMIT, max_value=KPI_VALUE_LIMIT)
+    result = serializers.FloatField(min_value=-KPI_VALUE_LIMIT, max_value=KPI_VALUE_LIMIT)
     unit = _text(50)
     better = serializers.ChoiceField(choices=Better.choices)
 

@@ -6,7 +6,6 @@ owns its transaction and asks the search index to follow after commit.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -254,15 +253,8 @@ def _validate_kpi(kpi: Kpi) -> None:
     errors: dict[str, list[str]] = {}
     if not (kpi.indicator or "").strip():
         errors.setdefault("indicator", []).append(_("Give the indicator."))
-    for field in ("baseline", "result"):
-        value = getattr(kpi, field)
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-        ):
-            errors.setdefault(field, []).append(_("Expected a finite number."))
     _choice(errors, "better", kpi.better, Better)
+    # Kpi.clean() checks baseline and result (finite, within KPI_VALUE_LIMIT) for the admin too.
     _full_clean(kpi, errors, exclude=["pilot", "indicator", "baseline", "result", "better"])
     if errors:
         raise ValidationError(errors)

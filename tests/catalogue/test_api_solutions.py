@@ -352,3 +352,35 @@ def test_token_login_is_throttled(api_client, monkeypatch):
 
 def test_non_numeric_id_is_a_404(client_for):
     assert client_for(None).get("/api/v1/solutions/abc/").status_code == 404
+
+
+def test_kpi_values_beyond_the_limit_are_a_400_naming_them(vendor_user, client_for):
+    pilot = PilotFactory(solution=SolutionFactory(vendor=vendor_user.organisation))
+    client = client_for(vendor_user)
+    response = client.post(
+        f"/api/v1/pilots/{pilot.id}/kpis/",
+        {"indicator": "x", "baseline": 1e308, "result": -1e308, "better": "lower"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"baseline", "result"}
+    kpi = KpiFactory(pilot=pilot)
+    response = client.patch(f"/api/v1/kpis/{kpi.id}/", {"result": 1e13}, format="json")
+    assert response.status_code == 400 and list(response.json()["errors"]) == ["result"]
+    assert not pilot.kpis.filter(baseline__gt=1e12).exists()
+
+
+def test_a_stored_kpi_whose_improvement_overflows_does_not_break_public_reads(client_for):
+    solution = SolutionFactory(status="published")
+    pilot = PilotFactory(solution=solution)
+    KpiFactory(pilot=pilot, baseline=1e308, result=-1e308, better="lower")
+    KpiFactory(pilot=pilot, baseline=5e-324, result=1e12, better="higher")
+    anyone = client_for(None)
+    for url in (
+        "/api/v1/solutions/",
+        f"/api/v1/solutions/{solution.id}/",
+        f"/api/v1/solutions/{solution.id}/pilots/",
+    ):
+        assert anyone.get(url).status_code == 200, url
+    kpis = anyone.get(f"/api/v1/solutions/{solution.id}/").json()["pilots"][0]["kpis"]
+    assert [k["improvement"] for k in kpis] == [None, None]

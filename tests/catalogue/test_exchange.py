@@ -270,6 +270,19 @@ def test_database_limits_are_reported_before_storing():
 
 
 @pytest.mark.django_db
+def test_kpi_values_beyond_the_limit_are_refused():
+    document = small_document()
+    kpi = document["solutions"][0]["pilots"][0]["kpis"][0]
+    kpi["baseline"], kpi["result"] = 1e308, -1e308
+    assert messages(validate_document(document)) == {
+        "solutions[0].pilots[0].kpis[0].baseline: must be at most 1e+12, not 1e+308",
+        "solutions[0].pilots[0].kpis[0].result: must be at least -1e+12, not -1e+308",
+    }
+    kpi["baseline"], kpi["result"] = 10**13, 1e12
+    assert paths(validate_document(document)) == ["solutions[0].pilots[0].kpis[0].baseline"]
+
+
+@pytest.mark.django_db
 def test_every_section_the_spec_allows_is_validated(dev_set):
     dev_set["queries"][0]["filters"] = {"category": "nowhere"}
     dev_set["judgements"][0]["grade"] = 7

@@ -1,8 +1,9 @@
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 
-from catalogue.models import Certification, Solution, kpi_improvement
+from catalogue.models import KPI_VALUE_LIMIT, Certification, Kpi, Solution, kpi_improvement
 from tests.factories import CertificationFactory, SolutionFactory
 
 
@@ -11,6 +12,22 @@ def test_kpi_improvement_follows_the_good_direction():
     assert kpi_improvement(100.0, 150.0, "higher") == pytest.approx(0.5)
     assert kpi_improvement(100.0, 150.0, "lower") == pytest.approx(-0.5)
     assert kpi_improvement(0.0, 5.0, "higher") is None
+
+
+def test_kpi_improvement_is_never_an_infinite_or_nan_number():
+    # (−1e308 − 1e308) overflows to −inf; a baseline near zero makes any ratio overflow.
+    assert kpi_improvement(1e308, -1e308, "lower") is None
+    assert kpi_improvement(5e-324, 1e12, "higher") is None
+    assert kpi_improvement(1, 10**400, "higher") is None
+
+
+@pytest.mark.parametrize("value", [1.001e12, -1e13, 1e308, float("inf"), float("nan")])
+def test_kpi_values_beyond_the_limit_fail_model_validation(value):
+    kpi = Kpi(indicator="x", baseline=value, result=1.0, better="lower")
+    with pytest.raises(ValidationError) as exc:
+        kpi.clean()
+    assert list(exc.value.message_dict) == ["baseline"]
+    Kpi(indicator="x", baseline=KPI_VALUE_LIMIT, result=-KPI_VALUE_LIMIT, better="lower").clean()
 
 
 @pytest.mark.django_db

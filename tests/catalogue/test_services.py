@@ -327,3 +327,21 @@ def test_validation_errors_are_in_the_active_language_and_count_items_from_one(v
     with translation.override("en"), pytest.raises(ValidationError) as exc:
         services.solution_create(user=vendor_user, data={**VALID, "price_min": 10, "price_max": 5})
     assert exc.value.message_dict["price_max"] == ["Must not be below the lowest price."]
+
+
+def test_kpi_values_beyond_the_limit_are_refused(vendor_user):
+    pilot = PilotFactory(solution=_solution_of(vendor_user))
+    with pytest.raises(ValidationError) as exc:
+        services.kpi_create(
+            user=vendor_user,
+            pilot=pilot,
+            data={"indicator": "x", "baseline": 1e308, "result": -1e13, "better": "lower"},
+        )
+    assert set(exc.value.message_dict) == {"baseline", "result"}
+    assert not pilot.kpis.exists()
+    kpi = services.kpi_create(
+        user=vendor_user,
+        pilot=pilot,
+        data={"indicator": "x", "baseline": 1e12, "result": -1e12, "better": "lower"},
+    )
+    assert kpi.improvement == 2.0

@@ -253,6 +253,17 @@ def test_kpi_chart_scales_bars_and_says_which_way_is_better():
     assert not chart.good and "75.0" in chart.improvement_text
 
 
+def test_pages_with_a_kpi_whose_improvement_overflows_still_render():
+    solution = SolutionFactory(status=PUBLISHED)
+    pilot = PilotFactory(solution=solution, verification="verified")
+    kpi = KpiFactory(pilot=pilot, baseline=1e308, result=-1e308, better="lower")
+    assert english().get(f"/solutions/{solution.pk}/").status_code == 200
+    assert english().get(f"/compare/?ids={solution.pk}").status_code == 200
+    assert english().get("/dashboard/").status_code == 200
+    chart = kpi_chart(kpi)
+    assert chart.improvement is None and chart.result_width == 300
+
+
 def test_solution_page_shows_image_thumbnails(vendor_user):
     solution = SolutionFactory(status=PUBLISHED, vendor=vendor_user.organisation)
     buffer = io.BytesIO()
