@@ -614,7 +614,15 @@ def _solution_problems(data: dict, vendor_ids: set[str]) -> Iterable[Found]:
                 amount = _amount(price.get(key))
                 if amount is None:
                     continue
-                if amount.as_tuple().exponent < -2:  # type: ignore[operator]
+                if amount.is_nan():  # JSON cannot write NaN, a Python caller can
+                    yield (
+                        at + ("price", key),
+                        _("not a valid value: %(value)r") % {"value": price[key]},
+                    )
+                elif amount.is_infinite():  # 1e400 in JSON: Python reads it as infinity
+                    if amount > 0:  # the schema's minimum reports -infinity
+                        yield at + ("price", key), _too_large(price[key])
+                elif amount.as_tuple().exponent < -2:  # type: ignore[operator]
                     yield (
                         at + ("price", key),
                         _("more than 2 decimal places: %(value)r") % {"value": price[key]},
@@ -622,7 +630,12 @@ def _solution_problems(data: dict, vendor_ids: set[str]) -> Iterable[Found]:
                 elif amount >= Decimal(10) ** _PRICE_INTEGER_DIGITS:
                     yield at + ("price", key), _too_large(price[key])
             low, high = _amount(price.get("min")), _amount(price.get("max"))
-            if low is not None and high is not None and low > high:
+            if (
+                low is not None
+                and high is not None
+                and not (low.is_nan() or high.is_nan())
+                and low > high
+            ):
                 yield (
                     at + ("price", "max"),
                     _("%(max)r is less than min (%(min)r)")
@@ -664,7 +677,9 @@ def _solution_problems(data: dict, vendor_ids: set[str]) -> Iterable[Found]:
 
 def _kpi_value_problems(value: int | float, at: tuple) -> Iterable[Found]:
     limit = f"{KPI_VALUE_LIMIT:g}"
-    if not value <= KPI_VALUE_LIMIT:  # also NaN, which JSON cannot write but Python can
+    if value != value:  # NaN: JSON cannot write it, a Python caller can
+        yield at, _("not a valid value: %(value)r") % {"value": value}
+    elif value > KPI_VALUE_LIMIT:  # also 1e400 in JSON, which Python reads as infinity
         yield at, _("must be at most %(limit)s, not %(value)r") % {"limit": limit, "value": value}
     elif value < -KPI_VALUE_LIMIT:
         yield (

@@ -270,6 +270,31 @@ def test_database_limits_are_reported_before_storing():
 
 
 @pytest.mark.django_db
+def test_numbers_json_reads_as_infinity_are_listed_by_path_at_every_numeric_field():
+    document = small_document()
+    solution = document["solutions"][0]
+    pilot = solution["pilots"][0]
+    solution["price"]["min"], solution["price"]["max"], solution["trl"] = 1.25, 2.25, 3.25
+    pilot["population"], pilot["kpis"][0]["baseline"], pilot["kpis"][0]["result"] = 4.25, 5.25, 6.25
+    text = json.dumps(document)
+    for marker in ("1.25", "2.25", "3.25", "4.25", "5.25", "6.25"):
+        text = text.replace(marker, "1e400")
+    errors = validate_document(parse_document(text))
+    assert set(paths(errors)) == {
+        "solutions[0].price.min",
+        "solutions[0].price.max",
+        "solutions[0].trl",
+        "solutions[0].pilots[0].population",
+        "solutions[0].pilots[0].kpis[0].baseline",
+        "solutions[0].pilots[0].kpis[0].result",
+    }
+    assert "solutions[0].price.min: too large to store: inf" in messages(errors)
+    solution = parse_document(text.replace('"min": 1e400', '"min": -1e400'))["solutions"][0]
+    errors = validate_document({**document, "solutions": [solution]})
+    assert "solutions[0].price.min: must be at least 0, not -inf" in messages(errors)
+
+
+@pytest.mark.django_db
 def test_kpi_values_beyond_the_limit_are_refused():
     document = small_document()
     kpi = document["solutions"][0]["pilots"][0]["kpis"][0]

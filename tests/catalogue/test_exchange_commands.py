@@ -75,6 +75,21 @@ def test_import_command_exits_non_zero_and_prints_every_path(tmp_path, capsys, m
 
 
 @pytest.mark.django_db
+def test_import_command_lists_numbers_json_reads_as_infinity_by_path(tmp_path):
+    doc = document()
+    doc["solutions"][0]["price"] = {"min": 1.5, "max": 2.5, "currency": "KRW"}
+    path = tmp_path / "huge.json"
+    # JSON has no infinity, but Python reads 1e400 as one (Decimal('Infinity') for prices).
+    path.write_text(json.dumps(doc).replace("1.5", "1e400").replace("2.5", "1e400"))
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_exchange", str(path), stderr=err)
+    listed = err.getvalue()
+    assert "solutions[0].price.min: " in listed and "solutions[0].price.max: " in listed
+    assert Solution.objects.count() == 0
+
+
+@pytest.mark.django_db
 def test_import_command_caps_the_listing_but_counts_everything(tmp_path):
     bad = document()
     bad["solutions"] = [
