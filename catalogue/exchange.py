@@ -519,6 +519,18 @@ def _length_problems(item: dict, kind: str, at: tuple) -> Iterable[Found]:
             )
 
 
+def _blank_text_problems(item: dict, keys: Iterable[str], at: tuple) -> Iterable[Found]:
+    """Bilingual texts whose language is only whitespace: as empty as "" (which the schema
+    refuses), and no text a person could read."""
+    for key in keys:
+        value = item.get(key)
+        if not isinstance(value, dict):
+            continue
+        for language, text in value.items():
+            if isinstance(text, str) and text and not text.strip():
+                yield at + (key, language), _("must not be empty")
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -580,6 +592,7 @@ def _vendor_problems(data: dict, vendor_ids: dict[str, int]) -> Iterable[Found]:
     )
     for i, item in _items(data, "vendors"):
         yield from _length_problems(item, "vendors", ("vendors", i))
+        yield from _blank_text_problems(item, ("name",), ("vendors", i))
         if isinstance(item.get("id"), str) and item["id"] in taken:
             yield (
                 ("vendors", i, "id"),
@@ -608,6 +621,7 @@ def _solution_problems(data: dict, vendor_ids: set[str]) -> Iterable[Found]:
                 % {"vendor": vendor},
             )
         yield from _length_problems(item, "solutions", at)
+        yield from _blank_text_problems(item, ("name", "summary", "description"), at)
         price = item.get("price")
         if isinstance(price, dict):
             for key in ("min", "max"):
@@ -652,6 +666,7 @@ def _solution_problems(data: dict, vendor_ids: set[str]) -> Iterable[Found]:
         for p, pilot in _children(item, "pilots"):
             pat = at + ("pilots", p)
             yield from _length_problems(pilot, "pilots", pat)
+            yield from _blank_text_problems(pilot, ("summary",), pat)
             yield from _date_problems(pilot, ("start", "end"), pat)
             yield from _order_problem(pilot, "start", "end", pat)
             population = pilot.get("population")

@@ -295,6 +295,25 @@ def test_numbers_json_reads_as_infinity_are_listed_by_path_at_every_numeric_fiel
 
 
 @pytest.mark.django_db
+def test_whitespace_only_bilingual_text_is_refused_as_empty():
+    document = small_document()
+    document["vendors"][0]["name"] = {"en": " "}
+    solution = document["solutions"][0]
+    solution["name"] = {"en": "Junction timing", "ko": "\u3000\t"}
+    solution["summary"] = {"en": "\n"}
+    solution["pilots"][0]["summary"] = {"ko": "  "}
+    assert messages(validate_document(document)) == {
+        "vendors[0].name.en: must not be empty",
+        "solutions[0].name.ko: must not be empty",
+        "solutions[0].summary.en: must not be empty",
+        "solutions[0].pilots[0].summary.ko: must not be empty",
+    }
+    with pytest.raises(ExchangeInvalid):
+        import_document(document)
+    assert not Organisation.objects.exists() and not Solution.objects.exists()
+
+
+@pytest.mark.django_db
 def test_kpi_values_beyond_the_limit_are_refused():
     document = small_document()
     kpi = document["solutions"][0]["pilots"][0]["kpis"][0]
