@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework.fields import BooleanField as ApiBooleanField
 
 from .models import Certification, Pilot, Solution
 from .vocabularies import (
@@ -39,6 +42,42 @@ class CurrencyFilter(_RegexFilter):
     message = "Expected an ISO 4217 code such as KRW or USD."
 
 
+# Ids are BigAutoField: a larger number is no row, and the database driver cannot even send it.
+MAX_ID = 2**63 - 1
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A row's id: a whole number from 1 to MAX_ID (not 1.5, not 10**23)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    """true/false, 1/0, yes/no, on/off (as the search API's switches, DRF's BooleanField);
+    any other word is an error instead of being read as "not given"."""
+
+    widget = forms.TextInput  # NullBooleanSelect turns unknown words into None
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        word = value.lower() if isinstance(value, str) else value
+        if word in ApiBooleanField.TRUE_VALUES:
+            return True
+        if word in ApiBooleanField.FALSE_VALUES:
+            return False
+        raise ValidationError(_("Expected true or false."), code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
 class SolutionFilterForm(forms.Form):
     def clean(self):
         data = super().clean()
@@ -53,7 +92,7 @@ class SolutionFilter(django_filters.FilterSet):
 
     category = django_filters.ChoiceFilter(choices=Category.choices)
     status = django_filters.ChoiceFilter(choices=Solution.Status.choices)
-    vendor = django_filters.NumberFilter(field_name="vendor_id")
+    vendor = IdFilter(field_name="vendor_id")
     certification = django_filters.ChoiceFilter(
         choices=CertificationType.choices,
         method="filter_certification",
@@ -88,7 +127,7 @@ class SolutionFilter(django_filters.FilterSet):
         choices=Deployment.choices, field_name="deployment", lookup_expr="has_item"
     )
     trl_min = django_filters.NumberFilter(field_name="trl", lookup_expr="gte")
-    changed_since_review = django_filters.BooleanFilter()
+    changed_since_review = StrictBooleanFilter()
 
     class Meta:
         model = Solution

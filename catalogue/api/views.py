@@ -17,7 +17,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from .. import selectors
-from ..filters import SolutionFilter
+from ..filters import MAX_ID, IdFilter, SolutionFilter
 from ..models import Certification, Kpi, Pilot
 from ..permissions import IsOperator
 from ..services import solutions as services
@@ -47,6 +47,8 @@ def _filter_parameters() -> list[OpenApiParameter]:
         enum = None
         if isinstance(flt, django_filters.ChoiceFilter):
             kind, enum = OpenApiTypes.STR, [value for value, _ in flt.extra["choices"]]
+        elif isinstance(flt, IdFilter):
+            kind = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
         elif isinstance(flt, django_filters.NumberFilter):
             kind = OpenApiTypes.NUMBER
         elif isinstance(flt, django_filters.DateFilter):

@@ -118,12 +118,28 @@ def test_category_and_combined_filters(client_for):
         ("language=ja", "language"),
         ("deployment=mainframe", "deployment"),
         ("currency=won", "currency"),
+        ("vendor=99999999999999999999999", "vendor"),
+        ("vendor=1.5", "vendor"),
+        ("vendor=0", "vendor"),
+        ("changed_since_review=maybe", "changed_since_review"),
     ],
 )
 def test_bad_filter_values_are_a_400_naming_the_parameter(client_for, query, param):
     response = client_for(None).get(f"/api/v1/solutions/?{query}")
     assert response.status_code == 400
     assert param in response.json()["errors"]
+
+
+def test_vendor_and_changed_since_review_filter_by_their_exact_values(client_for):
+    edited = _published(changed_since_review=True)
+    untouched = _published()
+    client = client_for(None)
+    assert _ids(client, f"vendor={edited.vendor_id}") == {edited.id}
+    for word in ("true", "True", "1", "yes"):
+        assert _ids(client, f"changed_since_review={word}") == {edited.id}
+    for word in ("false", "FALSE", "0", "no"):
+        assert _ids(client, f"changed_since_review={word}") == {untouched.id}
+    assert _ids(client, "changed_since_review=") == {edited.id, untouched.id}
 
 
 def test_filters_never_reveal_invisible_solutions(vendor_user, client_for):
