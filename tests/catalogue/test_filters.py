@@ -1,12 +1,17 @@
 """Catalogue filters, through the selector and the API (runs on SQLite and PostgreSQL)."""
 
 import datetime as dt
+import re
+from pathlib import Path
+from urllib.parse import parse_qsl
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from catalogue import selectors
+from catalogue.filters import SolutionFilter
 from tests.factories import CertificationFactory, PilotFactory, SolutionFactory
 
 pytestmark = pytest.mark.django_db
@@ -161,3 +166,13 @@ def test_pagination(client_for):
     body = client_for(None).get("/api/v1/solutions/?page=2&page_size=2").json()
     assert body["count"] == 3
     assert len(body["results"]) == 1
+
+
+def test_the_readmes_solution_list_examples_use_real_parameters(client_for):
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text(encoding="utf-8")
+    examples = re.findall(r"GET /api/v1/solutions/\?([^`\s]+)", readme)
+    assert examples
+    for query in examples:
+        names = {name for name, _ in parse_qsl(query)}
+        assert names <= set(SolutionFilter.base_filters), query
+        assert client_for(None).get(f"/api/v1/solutions/?{query}").status_code == 200
