@@ -1,4 +1,5 @@
-"""API shapes: output serializers mirror the models; input serializers check types only.
+"""API shapes: output serializers mirror the models; input serializers check types only
+(and refuse keys they do not take).
 
 The services own the rules (vocabularies, ranges, permissions); these fields also document
 the API in the OpenAPI schema.
@@ -9,6 +10,8 @@ from __future__ import annotations
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from config.api_errors import RejectUnknownFieldsMixin
 
 from ..models import (
     KPI_VALUE_LIMIT,
@@ -264,7 +267,7 @@ def _strings():
     )
 
 
-class SolutionInputSerializer(serializers.Serializer):
+class SolutionInputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     name_en = _text(200)
     name_ko = _text(200)
     summary_en = _text()
@@ -305,7 +308,7 @@ class SolutionInputSerializer(serializers.Serializer):
     )
 
 
-class CertificationInputSerializer(serializers.Serializer):
+class CertificationInputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     type = serializers.ChoiceField(choices=CertificationType.choices)
     number = _text(100)
     issuer = _text(200)
@@ -316,7 +319,7 @@ class CertificationInputSerializer(serializers.Serializer):
     )
 
 
-class PilotInputSerializer(serializers.Serializer):
+class PilotInputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     city = serializers.CharField(max_length=200)
     country = serializers.CharField(max_length=2, help_text="ISO 3166-1 alpha-2, e.g. KR.")
     tier = serializers.ChoiceField(choices=Tier.choices, required=False, allow_blank=True)
@@ -327,7 +330,7 @@ class PilotInputSerializer(serializers.Serializer):
     summary_ko = _text()
 
 
-class KpiInputSerializer(serializers.Serializer):
+class KpiInputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     indicator = serializers.CharField(max_length=300)
     iso37122 = _text(32)
     baseline = serializers.FloatField(min_value=-KPI_VALUE_LIMIT, max_value=KPI_VALUE_LIMIT)

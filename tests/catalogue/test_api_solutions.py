@@ -384,3 +384,41 @@ def test_a_stored_kpi_whose_improvement_overflows_does_not_break_public_reads(cl
         assert anyone.get(url).status_code == 200, url
     kpis = anyone.get(f"/api/v1/solutions/{solution.id}/").json()["pilots"][0]["kpis"]
     assert [k["improvement"] for k in kpis] == [None, None]
+
+
+def test_write_endpoints_refuse_fields_they_do_not_take(vendor_user, client_for):
+    client = client_for(vendor_user)
+    response = client.post(
+        "/api/v1/solutions/", {**NEW, "status": "published", "unknown_field": 1}, format="json"
+    )
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"status", "unknown_field"}
+    assert not Solution.objects.exists()
+    solution = SolutionFactory(vendor=vendor_user.organisation)
+    pilot = PilotFactory(solution=solution)
+    kpi = KpiFactory(pilot=pilot)
+    cert = CertificationFactory(solution=solution)
+    kpi_body = {"indicator": "x", "baseline": 1, "result": 2, "better": "higher"}
+    for method, url, body, unknown in [
+        ("patch", f"/api/v1/solutions/{solution.id}/", {"summary_en": "x", "vendor": 1}, "vendor"),
+        ("post", f"/api/v1/solutions/{solution.id}/certifications/", {"type": "gs", "x": 1}, "x"),
+        ("patch", f"/api/v1/certifications/{cert.id}/", {"verification": "verified"}, None),
+        ("post", f"/api/v1/solutions/{solution.id}/pilots/", {"city": "A", "id": 9}, None),
+        ("patch", f"/api/v1/pilots/{pilot.id}/", {"verification": "verified"}, None),
+        ("post", f"/api/v1/pilots/{pilot.id}/kpis/", {**kpi_body, "improvement": 9}, None),
+        ("patch", f"/api/v1/kpis/{kpi.id}/", {"pilot": pilot.id}, None),
+    ]:
+        unknown = unknown or list(body)[-1]
+        response = getattr(client, method)(url, body, format="json")
+        assert response.status_code == 400, url
+        assert unknown in response.json()["errors"], url
+    solution.refresh_from_db()
+    assert solution.summary_en != "x" and solution.status == "draft"
+
+
+def test_an_unknown_field_is_reported_beside_the_other_errors(vendor_user, client_for):
+    response = client_for(vendor_user).post(
+        "/api/v1/solutions/", {"category": "space", "colour": "red"}, format="json"
+    )
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"category", "colour"}
