@@ -6,6 +6,7 @@ Writes go through ``services.py``; reads through ``selectors.py``; scoring is pu
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from catalogue.models import Organisation, Solution, new_exchange_id
 from catalogue.vocabularies import Category, CertificationType, Financing, LeadSource, Tier
 
+from .validators import validate_budget_max, validate_country_code, validate_currency_code
 from .weights import ALERT_THRESHOLD
 
 
@@ -52,8 +54,12 @@ class Opportunity(models.Model):
     )
     description_ko = models.TextField(blank=True)
     description_en = models.TextField(blank=True)
-    budget_max = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
-    budget_currency = models.CharField(max_length=3, blank=True)
+    budget_max = models.DecimalField(
+        max_digits=18, decimal_places=2, null=True, blank=True, validators=[validate_budget_max]
+    )
+    budget_currency = models.CharField(
+        max_length=3, blank=True, validators=[validate_currency_code]
+    )
     required_certifications = models.JSONField(default=list, blank=True)
     deadline = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -79,6 +85,17 @@ class Opportunity(models.Model):
     def public_id(self) -> str:
         return self.exchange_id or f"{self.ID_PREFIX}-{self.pk}"
 
+    def clean(self):
+        super().clean()
+        errors = {}
+        if not self.title_ko.strip() and not self.title_en.strip():
+            message = _("Give a title in English (title_en), Korean (title_ko) or both.")
+            errors["title_en"] = errors["title_ko"] = [message]
+        if self.budget_max is not None and not self.budget_currency:
+            errors["budget_currency"] = [_("is required with a budget (ISO 4217, such as KRW)")]
+        if errors:
+            raise ValidationError(errors)
+
     @property
     def required_certification_labels(self) -> list[str]:
         """The required certifications' names in the active language (unknown codes as they are)."""
@@ -99,7 +116,7 @@ class Need(Opportunity):
     )
     # The buyer is the organisation; these hold a copy (or the imported buyer when there is none).
     buyer_name = models.CharField(max_length=200, blank=True)
-    buyer_country = models.CharField(max_length=2, default="KR")
+    buyer_country = models.CharField(max_length=2, default="KR", validators=[validate_country_code])
     buyer_tier = models.CharField(max_length=16, choices=Tier.choices, blank=True)
     buyer_population = models.PositiveIntegerField(null=True, blank=True)
     title_ko = models.CharField(max_length=300, blank=True)
@@ -129,7 +146,7 @@ class Lead(Opportunity):
     )
     source = models.CharField(max_length=16, choices=LeadSource.choices, default=LeadSource.OTHER)
     url = models.URLField(max_length=500, blank=True)
-    country = models.CharField(max_length=2)
+    country = models.CharField(max_length=2, validators=[validate_country_code])
     city = models.CharField(max_length=200, blank=True)
     buyer = models.CharField(max_length=300, blank=True)
     title_ko = models.CharField(max_length=500, blank=True)

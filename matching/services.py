@@ -536,7 +536,11 @@ def _apply(instance, data: dict, allowed: tuple[str, ...]) -> None:
         raise ValidationError({name: ["Unknown or read-only field."] for name in unknown})
     for name, value in data.items():
         setattr(instance, name, value)
-    instance.full_clean(exclude=["organisation", "created_by", "exchange_id"])
+    # The one constraint (a title) is checked by the model's clean(), which names the fields;
+    # validating it here too would add its name ("lead_has_a_title") as an error under __all__.
+    instance.full_clean(
+        exclude=["organisation", "created_by", "exchange_id"], validate_constraints=False
+    )
 
 
 @transaction.atomic

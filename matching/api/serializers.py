@@ -6,14 +6,33 @@ from catalogue.vocabularies import CertificationType
 
 from ..models import AlertSubscription, Channel, Lead, Match, Need, Registration
 from ..registrations import checklist_dicts
+from ..validators import validate_country_code, validate_currency_code
 
 
 class _Certifications(serializers.ListField):
     child = serializers.ChoiceField(choices=CertificationType.choices)
 
 
+class _Code(serializers.CharField):
+    """An ISO code, upper-cased before it is checked ("vn" is VN), as the CSV import does."""
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(data).upper()
+
+
+def _country(**kwargs) -> _Code:
+    return _Code(max_length=2, validators=[validate_country_code], **kwargs)
+
+
+def _currency() -> _Code:
+    return _Code(
+        max_length=3, required=False, allow_blank=True, validators=[validate_currency_code]
+    )
+
+
 class NeedSerializer(serializers.ModelSerializer):
     required_certifications = _Certifications(required=False)
+    budget_currency = _currency()
     buyer_tier = serializers.ChoiceField(
         Need.buyer_tier.field.choices, allow_blank=True, read_only=True
     )
@@ -34,6 +53,8 @@ class NeedSerializer(serializers.ModelSerializer):
 
 class LeadSerializer(serializers.ModelSerializer):
     required_certifications = _Certifications(required=False)
+    country = _country()
+    budget_currency = _currency()
 
     class Meta:
         model = Lead

@@ -107,3 +107,60 @@ def test_another_municipality_cannot_change_a_need(client_for, municipality_user
     )
     response = client_for(other).patch(f"/api/v1/needs/{need.id}/", {"title_en": "Mine"})
     assert response.status_code == 403
+
+
+def _lead(client, **fields):
+    return client.post("/api/v1/leads/", {"country": "VN", "title_en": "Bus", **fields}, "json")
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"country": "zz"}, "country"),
+        ({"budget_max": "5", "budget_currency": "zzz"}, "budget_currency"),
+        ({"budget_max": "-1", "budget_currency": "USD"}, "budget_max"),
+        ({"budget_max": "5"}, "budget_currency"),
+    ],
+)
+def test_lead_with_a_code_or_budget_that_is_not_valid_is_a_400_naming_the_field(
+    client_for, agency_user, fields, field
+):
+    response = _lead(client_for(agency_user), **fields)
+    assert response.status_code == 400 and field in response.json()["errors"]
+    assert not Lead.objects.exists()
+
+
+def test_lead_codes_are_upper_cased_like_the_csv_import(client_for, agency_user):
+    response = _lead(client_for(agency_user), country="vn", budget_max="5", budget_currency="usd")
+    assert response.status_code == 201
+    assert (response.json()["country"], response.json()["budget_currency"]) == ("VN", "USD")
+
+
+def test_patching_a_lead_with_a_negative_budget_is_a_400(client_for, agency_user):
+    agency = client_for(agency_user)
+    lead_id = _lead(agency).json()["id"]
+    response = agency.patch(f"/api/v1/leads/{lead_id}/", {"budget_max": "-1"}, format="json")
+    assert response.status_code == 400 and "budget_max" in response.json()["errors"]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"budget_max": "5", "budget_currency": "zzz"}, {"budget_max": "5"}],
+)
+def test_need_with_an_unknown_or_missing_currency_is_a_400(client_for, municipality_user, fields):
+    body = {"title_en": "Parking", "category": "mobility", **fields}
+    response = client_for(municipality_user).post("/api/v1/needs/", body, format="json")
+    assert response.status_code == 400 and "budget_currency" in response.json()["errors"]
+
+
+def test_a_lead_or_need_without_a_title_is_a_400_naming_the_title_fields(
+    client_for, agency_user, municipality_user
+):
+    lead = _lead(client_for(agency_user), title_en="", title_ko="")
+    need = client_for(municipality_user).post(
+        "/api/v1/needs/", {"title_en": "", "title_ko": "", "category": "mobility"}, format="json"
+    )
+    for response in (lead, need):
+        errors = response.json()["errors"]
+        assert response.status_code == 400 and set(errors) == {"title_en", "title_ko"}
+        assert "has_a_title" not in str(errors)
