@@ -7,14 +7,22 @@ directly by the evaluation when the catalogue importer does not know the section
 from __future__ import annotations
 
 import datetime as dt
-import re
 from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
-from catalogue.vocabularies import Category, CertificationType, Financing, LeadSource, Tier
+from catalogue.vocabularies import (
+    COUNTRY_CODES,
+    CURRENCY_CODES,
+    Category,
+    CertificationType,
+    Financing,
+    LeadSource,
+    Tier,
+)
 
 from .models import Lead, Need
+from .validators import amount_problem
 
 NEED_KEYS = {
     "id", "buyer", "title", "description", "category", "budget", "required_certifications",
@@ -25,8 +33,20 @@ LEAD_KEYS = {
     "budget", "financing", "required_certifications", "deadline",
 }  # fmt: skip
 BUYER_KEYS = {"name", "country", "tier", "population"}
-_COUNTRY = re.compile(r"^[A-Z]{2}$")
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+def _max_length(model, field: str) -> int:
+    return model._meta.get_field(field).max_length
+
+
+# What the columns hold: (dotted key within an item, model field).
+_LENGTHS = {
+    Need: [("id", "exchange_id"), ("title.en", "title_en"), ("title.ko", "title_ko"),
+           ("buyer.name", "buyer_name"), ("buyer.name.en", "buyer_name"),
+           ("buyer.name.ko", "buyer_name")],
+    Lead: [("id", "exchange_id"), ("title.en", "title_en"), ("title.ko", "title_ko"),
+           ("url", "url"), ("city", "city"), ("buyer", "buyer")],
+}  # fmt: skip
 
 
 def _text_errors(value, path: str, required: bool) -> list[tuple[str, str]]:
@@ -34,7 +54,10 @@ def _text_errors(value, path: str, required: bool) -> list[tuple[str, str]]:
         return [(path, _("is required"))] if required else []
     if not isinstance(value, dict) or set(value) - {"ko", "en"}:
         return [(path, _('must be {"ko": ..., "en": ...}'))]
-    if not any(isinstance(v, str) and v.strip() for v in value.values()):
+    wrong = [lang for lang, text in value.items() if not isinstance(text, str)]
+    if wrong:
+        return [(f"{path}.{lang}", _("must be text")) for lang in wrong]
+    if not any(v.strip() for v in value.values()):
         return [(path, _("needs text in at least one language"))]
     return []
 
@@ -49,17 +72,51 @@ def _date_errors(value, path: str) -> list[tuple[str, str]]:
     return []
 
 
+def _is_code(value, codes: frozenset[str]) -> bool:
+    return isinstance(value, str) and value in codes
+
+
 def _budget_errors(value, path: str) -> list[tuple[str, str]]:
     if value is None:
         return []
     if not isinstance(value, dict) or set(value) - {"max", "currency"}:
         return [(path, _('must be {"max": number, "currency": "ISO 4217"}'))]
     errors = []
-    if not isinstance(value.get("max"), int | float) or value["max"] < 0:
-        errors.append((f"{path}.max", _("must be a non-negative number")))
-    if not isinstance(value.get("currency"), str) or not _CURRENCY.match(value["currency"]):
+    amount = value.get("max")
+    if amount is not None:
+        if not isinstance(amount, int | float) or isinstance(amount, bool):
+            errors.append((f"{path}.max", _("must be a non-negative number")))
+        elif problem := amount_problem(amount):
+            errors.append((f"{path}.max", problem))
+    if not _is_code(value.get("currency"), CURRENCY_CODES):
         errors.append((f"{path}.currency", _("must be an ISO 4217 code")))
     return errors
+
+
+def _length_errors(item: dict, path: str, model) -> list[tuple[str, str]]:
+    errors = []
+    for dotted, field in _LENGTHS[model]:
+        value: object = item
+        for key in dotted.split("."):
+            value = value.get(key) if isinstance(value, dict) else None
+        limit = _max_length(model, field)
+        if isinstance(value, str) and len(value) > limit:
+            errors.append(
+                (
+                    f"{path}.{dotted}",
+                    _("too long to store: %(length)s characters, at most %(limit)s")
+                    % {"length": len(value), "limit": limit},
+                )
+            )
+    return errors
+
+
+def _string_errors(item: dict, path: str, keys: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [
+        (f"{path}.{key}", _("must be text"))
+        for key in keys
+        if key in item and not isinstance(item[key], str)
+    ]
 
 
 def _common_errors(item: dict, path: str, keys: set[str]) -> list[tuple[str, str]]:
@@ -106,6 +163,15 @@ def validate_needs(items: list) -> list[tuple[str, str]]:
             else:
                 unknown = sorted(set(buyer) - BUYER_KEYS)
                 errors += [(f"{path}.buyer.{k}", _("is not a known key")) for k in unknown]
+                name = buyer.get("name")
+                if isinstance(name, dict):
+                    errors += _text_errors(name, f"{path}.buyer.name", False)
+                elif name is not None and not isinstance(name, str):
+                    errors.append((f"{path}.buyer.name", _("must be text or bilingual text")))
+                if not _is_code(buyer.get("country", "KR"), COUNTRY_CODES):
+                    errors.append(
+                        (f"{path}.buyer.country", _("must be an ISO 3166-1 alpha-2 code"))
+                    )
                 if buyer.get("tier") not in (None, *Tier.values):
                     errors.append(
                         (
@@ -116,6 +182,7 @@ def validate_needs(items: list) -> list[tuple[str, str]]:
                 pop = buyer.get("population")
                 if pop is not None and (not isinstance(pop, int) or pop < 0):
                     errors.append((f"{path}.buyer.population", _("must be a non-negative integer")))
+        errors += _length_errors(item, path, Need)
     return errors
 
 
@@ -128,8 +195,13 @@ def validate_leads(items: list) -> list[tuple[str, str]]:
             errors.append((path, _("must be an object")))
             continue
         errors += _common_errors(item, path, LEAD_KEYS)
-        if not isinstance(item.get("country"), str) or not _COUNTRY.match(item["country"]):
+        if not _is_code(item.get("country"), COUNTRY_CODES):
             errors.append((f"{path}.country", _("must be an ISO 3166-1 alpha-2 code")))
+        errors += _string_errors(item, path, ("url", "city", "buyer"))
+        url = item.get("url")
+        if isinstance(url, str) and not url.startswith(("http://", "https://")):
+            errors.append((f"{path}.url", _("must be a web address (http:// or https://)")))
+        errors += _length_errors(item, path, Lead)
         if item.get("source") not in (None, *LeadSource.values):
             reason = _("%(value)r is not a source") % {"value": item["source"]}
             errors.append((f"{path}.source", reason))
@@ -153,65 +225,106 @@ def _texts(item: dict, key: str) -> dict[str, str]:
     return {"ko": value.get("ko", "") or "", "en": value.get("en", "") or ""}
 
 
-def import_needs(items: list, *, publish: bool = True, actor=None) -> tuple[int, int]:
-    """Create or update needs by ``id`` (validate first); returns (created, updated)."""
-    created = 0
+def _buyer_name(name, country: str) -> str:
+    """A buyer's name as stored: text as it is; of bilingual text the language the catalogue
+    shows an organisation of that country in (Korean first for KR, else English first)."""
+    if not isinstance(name, dict):
+        return name or ""
+    ko, en = (name.get("ko") or "").strip(), (name.get("en") or "").strip()
+    return (ko or en) if country == "KR" else (en or ko)
+
+
+def _need_fields(item: dict, *, publish: bool) -> dict:
+    buyer = item.get("buyer") or {}
+    title, description = _texts(item, "title"), _texts(item, "description")
+    budget = item.get("budget") or {}
+    country = buyer.get("country", "KR")
+    return {
+        "buyer_name": _buyer_name(buyer.get("name"), country),
+        "buyer_country": country,
+        "buyer_tier": buyer.get("tier") or "",
+        "buyer_population": buyer.get("population"),
+        "title_ko": title["ko"],
+        "title_en": title["en"],
+        "description_ko": description["ko"],
+        "description_en": description["en"],
+        "category": item["category"],
+        "budget_max": _decimal(budget.get("max")),
+        "budget_currency": budget.get("currency", ""),
+        "required_certifications": list(item.get("required_certifications") or []),
+        "deadline": _day(item.get("deadline")),
+        "procurement_method": item.get("procurement_method") or "",
+        "status": Need.Status.PUBLISHED if publish else Need.Status.DRAFT,
+    }
+
+
+def _lead_fields(item: dict) -> dict:
+    title, description = _texts(item, "title"), _texts(item, "description")
+    budget = item.get("budget") or {}
+    return {
+        "source": item.get("source") or LeadSource.OTHER,
+        "url": item.get("url", ""),
+        "country": item["country"],
+        "city": item.get("city", ""),
+        "buyer": item.get("buyer", ""),
+        "title_ko": title["ko"],
+        "title_en": title["en"],
+        "description_ko": description["ko"],
+        "description_en": description["en"],
+        "category": item.get("category") or "",
+        "budget_max": _decimal(budget.get("max")),
+        "budget_currency": budget.get("currency", ""),
+        "financing": item.get("financing") or "",
+        "required_certifications": list(item.get("required_certifications") or []),
+        "deadline": _day(item.get("deadline")),
+    }
+
+
+def _day(value) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def _upsert(model, items: list, fields_of) -> tuple[int, int, int]:
+    """Create or update by ``id``; an item whose stored fields are all equal is not written
+    (nor its ``updated_at`` moved). Returns (created, updated, unchanged)."""
+    existing = {
+        obj.exchange_id: obj
+        for obj in model.objects.filter(exchange_id__in=[item["id"] for item in items])
+    }
+    created = updated = 0
     for item in items:
-        buyer = item.get("buyer") or {}
-        title, description = _texts(item, "title"), _texts(item, "description")
-        budget = item.get("budget") or {}
-        _, was_created = Need.objects.update_or_create(
-            exchange_id=item["id"],
-            defaults={
-                "buyer_name": buyer.get("name", ""),
-                "buyer_country": buyer.get("country", "KR"),
-                "buyer_tier": buyer.get("tier") or "",
-                "buyer_population": buyer.get("population"),
-                "title_ko": title["ko"],
-                "title_en": title["en"],
-                "description_ko": description["ko"],
-                "description_en": description["en"],
-                "category": item["category"],
-                "budget_max": _decimal(budget.get("max")),
-                "budget_currency": budget.get("currency", ""),
-                "required_certifications": list(item.get("required_certifications") or []),
-                "deadline": item.get("deadline"),
-                "procurement_method": item.get("procurement_method") or "",
-                "status": Need.Status.PUBLISHED if publish else Need.Status.DRAFT,
-            },
-        )
-        created += was_created
-    return created, len(items) - created
+        fields = fields_of(item)
+        obj = existing.get(item["id"])
+        if obj is None:
+            existing[item["id"]] = model.objects.create(exchange_id=item["id"], **fields)
+            created += 1
+        elif any(getattr(obj, name) != value for name, value in fields.items()):
+            for name, value in fields.items():
+                setattr(obj, name, value)
+            obj.save()
+            updated += 1
+    return created, updated, len(items) - created - updated
+
+
+def import_needs(items: list, *, publish: bool = True, actor=None) -> tuple[int, int]:
+    """Create or update needs by ``id`` (validate first); returns (created, updated).
+
+    Needs equal to what is stored are left alone and not counted as updated.
+    """
+    created, updated, _unchanged = _upsert(
+        Need, items, lambda item: _need_fields(item, publish=publish)
+    )
+    return created, updated
 
 
 def import_leads(items: list, *, publish: bool = True, actor=None) -> tuple[int, int]:
-    """Create or update leads by ``id`` (validate first); returns (created, updated)."""
-    created = 0
-    for item in items:
-        title, description = _texts(item, "title"), _texts(item, "description")
-        budget = item.get("budget") or {}
-        _, was_created = Lead.objects.update_or_create(
-            exchange_id=item["id"],
-            defaults={
-                "source": item.get("source") or LeadSource.OTHER,
-                "url": item.get("url", ""),
-                "country": item["country"],
-                "city": item.get("city", ""),
-                "buyer": item.get("buyer", ""),
-                "title_ko": title["ko"],
-                "title_en": title["en"],
-                "description_ko": description["ko"],
-                "description_en": description["en"],
-                "category": item.get("category") or "",
-                "budget_max": _decimal(budget.get("max")),
-                "budget_currency": budget.get("currency", ""),
-                "financing": item.get("financing") or "",
-                "required_certifications": list(item.get("required_certifications") or []),
-                "deadline": item.get("deadline"),
-            },
-        )
-        created += was_created
-    return created, len(items) - created
+    """Create or update leads by ``id`` (validate first); returns (created, updated).
+
+    Leads have no review status: they are imported open, with or without ``publish``. Leads
+    equal to what is stored are left alone and not counted as updated.
+    """
+    created, updated, _unchanged = _upsert(Lead, items, _lead_fields)
+    return created, updated
 
 
 def _bilingual(ko: str, en: str) -> dict[str, str]:
