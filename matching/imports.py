@@ -23,9 +23,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from catalogue.permissions import ensure_organisation_approved
-from catalogue.vocabularies import CertificationType, LeadSource
+from catalogue.vocabularies import COUNTRY_CODES, CURRENCY_CODES, CertificationType, LeadSource
 
 from .models import Lead
+from .validators import amount_problem
 
 DATA = Path(__file__).parent / "data"
 TEMPLATE = DATA / "leads-template.csv"
@@ -36,7 +37,6 @@ CSV_COLUMNS = (
 )  # fmt: skip
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
 Progress = Callable[[int, int], None] | None
 
 
@@ -47,6 +47,7 @@ class ImportReport:
     format: str
     created: int = 0
     updated: int = 0
+    unchanged: int = 0
     errors: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
     lead_ids: list[int] = field(default_factory=list)
@@ -67,6 +68,7 @@ class ImportReport:
             "format": self.format,
             "created": self.created,
             "updated": self.updated,
+            "unchanged": self.unchanged,
             "lead_ids": self.lead_ids,
             "errors": [{"where": w, "reason": r} for w, r in self.errors],
             "warnings": [{"where": w, "reason": r} for w, r in self.warnings],
@@ -238,6 +240,26 @@ def _existing_elsewhere(rows: list[dict], actor, report: ImportReport, where) ->
         report.errors.append((where(ids[exchange_id]), _("is another organisation's lead")))
 
 
+def _warn_unconvertible(report: ImportReport, currencies) -> None:
+    """A budget in a currency the rates table cannot convert is kept, and said: matching then
+    cannot compare it with prices (its explanations say "price not comparable")."""
+    from .selectors import rates_on
+
+    rates = rates_on()
+    for where, currency in currencies:
+        if currency and currency in CURRENCY_CODES and currency not in rates:
+            report.warnings.append(
+                (
+                    where,
+                    _(
+                        "no exchange rate for %(currency)s: the budget is not compared with "
+                        "prices until an operator adds its rate"
+                    )
+                    % {"currency": currency},
+                )
+            )
+
+
 # -- CSV -----------------------------------------------------------------------------------
 
 
@@ -272,9 +294,12 @@ def _not_a_type(cert: str) -> str:
     return _("%(value)r is not a type") % {"value": cert}
 
 
+def _cleaned_number(value: str) -> str:
+    return value.replace(",", "").replace("_", "").strip()
+
+
 def _number(value: str) -> Decimal:
-    cleaned = value.replace(",", "").replace("_", "").strip()
-    number = Decimal(cleaned)
+    number = Decimal(_cleaned_number(value))
     if not number.is_finite():
         raise InvalidOperation
     return number
@@ -323,12 +348,14 @@ def _csv_row(
         except (InvalidOperation, ValueError):
             errors.append((where("budget_max"), _("not a number")))
         else:
-            if data["budget_max"] < 0:
-                errors.append((where("budget_max"), _("must not be negative")))
+            if problem := amount_problem(_cleaned_number(cells["budget_max"])):
+                errors.append((where("budget_max"), problem))
             if not data["budget_currency"]:
                 errors.append((where("budget_currency"), _("is required with budget_max")))
-    if data["budget_currency"] and not _CURRENCY.match(data["budget_currency"]):
+    if data["budget_currency"] and data["budget_currency"] not in CURRENCY_CODES:
         errors.append((where("budget_currency"), _("not an ISO 4217 code such as USD")))
+    if data["country"] and data["country"] not in COUNTRY_CODES:
+        errors.append((where("country"), _("not an ISO 3166-1 alpha-2 code such as VN")))
     if cells.get("deadline"):
         try:
             data["deadline"] = dt.date.fromisoformat(cells["deadline"])
@@ -341,9 +368,10 @@ def _csv_row(
             errors.append((where("required_certifications"), _not_a_type(cert)))
         else:
             data["required_certifications"].append(cert)
-    checked = {"deadline", "budget_max", "country", "title_en", "title_ko"}
+    checked = {"deadline", "budget_max", "budget_currency", "country", "title_en", "title_ko"}
     for name, reason in _lead_errors(data, lambda name: name):
-        column = "title_en" if name == "__all__" else name
+        # the model names both titles; this row's check already named title_en
+        column = "title_en" if name in ("__all__", "title_ko") else name
         if column in checked and any(w == where(column) for w, _ in errors):
             continue
         errors.append((where(column), reason))
@@ -395,6 +423,9 @@ def leads_import_csv(file, *, actor, progress: Progress = None, match: bool = Tr
     _existing_elsewhere(rows, actor, report, lambda i: f"row {rows[i]['_line']}, column id")
     if report.errors:
         raise LeadImportInvalid(report)
+    _warn_unconvertible(
+        report, ((f"row {r['_line']}, column budget_currency", r["budget_currency"]) for r in rows)
+    )
     for row in rows:
         row.pop("_line")
     # match=False: the caller (a job) matches the leads itself, with progress.
@@ -503,11 +534,11 @@ def ocds_release_to_lead(
             if amount is not None:
                 if not _is_number(amount):
                     errors.append((f"{path}.tender.value.amount", _("not a number")))
-                elif amount < 0:
-                    errors.append((f"{path}.tender.value.amount", _("must not be negative")))
+                elif problem := amount_problem(str(amount)):
+                    errors.append((f"{path}.tender.value.amount", problem))
                 else:
                     data["budget_max"] = Decimal(str(amount))
-                if not isinstance(currency, str) or not _CURRENCY.match(currency):
+                if not isinstance(currency, str) or currency not in CURRENCY_CODES:
                     errors.append((f"{path}.tender.value.currency", _("not an ISO 4217 code")))
                 else:
                     data["budget_currency"] = currency
@@ -552,25 +583,64 @@ def ocds_release_to_lead(
         Lead.Status.CLOSED if _text(tender.get("status")) in CLOSED_TENDER else Lead.Status.OPEN
     )
     if not errors:
-        errors += _lead_errors(data, lambda name: f"{path}.{name}")
+        errors += _lead_errors(data, lambda name: f"{path}.{_OCDS_PATHS.get(name, name)}")
     return data, errors
+
+
+# Where in a release each lead field comes from, to name it in errors.
+_OCDS_PATHS = {
+    "exchange_id": "ocid",
+    "title_en": "tender.title",
+    "title_ko": "tender.title",
+    "__all__": "tender.title",
+    "description_en": "tender.description",
+    "description_ko": "tender.description",
+    "budget_max": "tender.value.amount",
+    "budget_currency": "tender.value.currency",
+    "deadline": "tender.tenderPeriod.endDate",
+    "category": "tender.items",
+    "status": "tender.status",
+    "url": "tender.url",
+    "buyer": "buyer.name",
+    "country": "buyer",
+    "city": "buyer",
+}
 
 
 class NotOcds(Exception):
     """The JSON is not a release package, record package or release."""
 
+    def __init__(self, message: str, where: str = "file"):
+        super().__init__(message)
+        self.where = where
+
 
 def _ocds_shape(file) -> str:
     """'releases', 'records' or 'release' from the first telling top-level key."""
+    key = None
     for prefix, event, value in ijson.parse(file):
+        if key is not None:
+            if event != "start_array":
+                raise NotOcds(_("must be an array of %(key)s") % {"key": key}, where=key)
+            return key
         if prefix == "" and event == "map_key":
             if value in ("releases", "records"):
-                return value
+                key = value
+                continue
             if value in ("ocid", "tender", "tag"):
                 return "release"
         if prefix == "" and event not in ("start_map", "map_key"):
             break
     return ""
+
+
+def _content_start(file) -> int:
+    """Where the JSON starts: after a UTF-8 byte order mark (spreadsheets and Windows tools
+    write one), as the CSV and exchange imports accept it."""
+    file.seek(0)
+    start = 3 if file.read(3) == b"\xef\xbb\xbf" else 0
+    file.seek(start)
+    return start
 
 
 def _record_release(record, path: str):
@@ -588,8 +658,9 @@ def _record_release(record, path: str):
 
 def iter_ocds_releases(file) -> Iterator[tuple[str, dict]]:
     """(JSON path, release) for every release of a package, record package or release."""
+    start = _content_start(file)
     shape = _ocds_shape(file)
-    file.seek(0)
+    file.seek(start)
     if shape == "releases":
         for i, release in enumerate(ijson.items(file, "releases.item")):
             yield f"releases[{i}]", release
@@ -612,17 +683,24 @@ def leads_import_ocds(
     report = ImportReport(format="ocds")
     if isinstance(file, bytes | str):
         file = io.BytesIO(file.encode() if isinstance(file, str) else file)
+    default_country = default_country.strip().upper()
+    if default_country and default_country not in COUNTRY_CODES:
+        report.errors.append(("default_country", _("not an ISO 3166-1 alpha-2 code such as VN")))
+        raise LeadImportInvalid(report)
     rows: list[dict] = []
     paths: list[str] = []
     try:
         for path, release in iter_ocds_releases(file):
-            data, errors = ocds_release_to_lead(
-                release, path, default_country=default_country.upper()
-            )
+            data, errors = ocds_release_to_lead(release, path, default_country=default_country)
             report.errors += errors
             rows.append(data)
             paths.append(path)
-    except (ijson.JSONError, NotOcds, UnicodeDecodeError) as exc:
+    except NotOcds as exc:
+        if exc.where == "file":
+            report.errors.append(("file", _("not valid OCDS JSON: %(error)s") % {"error": exc}))
+        else:
+            report.errors.append((exc.where, str(exc)))
+    except (ijson.JSONError, UnicodeDecodeError) as exc:
         report.errors.append(("file", _("not valid OCDS JSON: %(error)s") % {"error": exc}))
     if not rows and not report.errors:
         report.errors.append(("file", _("no releases")))
@@ -639,6 +717,8 @@ def leads_import_ocds(
     _existing_elsewhere(rows, actor, report, lambda i: f"{paths[i]}.ocid")
     if report.errors:
         raise LeadImportInvalid(report)
+    currencies = zip(paths, (row["budget_currency"] for row in rows), strict=True)
+    _warn_unconvertible(report, ((f"{p}.tender.value.currency", c) for p, c in currencies))
     latest = {row["exchange_id"]: row for row in rows}
     _write(list(latest.values()), actor=actor, report=report, progress=progress, match=match)
     return report
@@ -647,44 +727,46 @@ def leads_import_ocds(
 def leads_import_exchange(
     file, *, actor, progress: Progress = None, match: bool = True
 ) -> ImportReport:
-    """Import the ``leads`` of a smartcity-exchange/1 document; nothing is written on errors."""
-    import json
+    """Import the ``leads`` of a smartcity-exchange/1 document; nothing is written on errors.
 
-    from .exchange import import_leads, validate_leads
+    The document is read and checked by the exchange importer's own reader and validator (as
+    ``manage.py import_exchange`` checks it: format, unknown keys, vocabularies, ISO codes,
+    what the columns hold); this upload stores leads only, so other sections are refused.
+    """
+    from catalogue.exchange import SECTIONS, ExchangeInvalid, parse_document, validate_document
+
+    from .exchange import import_leads
 
     _check_actor(actor)
     report = ImportReport(format="exchange")
     raw = file.read() if hasattr(file, "read") else file
     try:
-        document = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        report.errors.append(("file", _("not valid JSON: %(error)s") % {"error": exc}))
+        document = parse_document(raw)
+    except ExchangeInvalid as invalid:
+        report.errors += [("file" if e.path == "$" else e.path, e.message) for e in invalid.errors]
         raise LeadImportInvalid(report)
-    items = document.get("leads") if isinstance(document, dict) else None
-    if not isinstance(items, list) or not items:
-        report.errors.append(("leads", _("the document has no leads list")))
-        raise LeadImportInvalid(report)
-    report.errors += validate_leads(items)
-    first: dict[str, int] = {}
-    for i, item in enumerate(items):  # as the full exchange import: one id, one lead
-        key = item.get("id") if isinstance(item, dict) else None
-        if isinstance(key, str) and key in first:
-            where = f"leads[{i}].id"
+    report.errors += [(error.path, error.message) for error in validate_document(document)]
+    for name in SECTIONS:
+        if name != "leads" and document.get(name):
             report.errors.append(
-                (
-                    where,
-                    _("duplicated id %(id)r (first at %(first)s)")
-                    % {"id": key, "first": f"leads[{first[key]}]"},
-                )
+                (name, _("this upload imports leads only (import_exchange imports the rest)"))
             )
-        elif isinstance(key, str):
-            first[key] = i
-    rows = [{"exchange_id": item.get("id")} for item in items if isinstance(item, dict)]
+    items = document.get("leads")
+    if not report.errors and (not isinstance(items, list) or not items):
+        report.errors.append(("leads", _("the document has no leads list")))
+    if report.errors:
+        raise LeadImportInvalid(report)
+    rows = [{"exchange_id": item.get("id")} for item in items]
     _existing_elsewhere(rows, actor, report, lambda i: f"leads[{i}].id")
     if report.errors:
         raise LeadImportInvalid(report)
+    _warn_unconvertible(
+        report, ((f"leads[{i}].budget.currency", (item.get("budget") or {}).get("currency"))
+                 for i, item in enumerate(items))
+    )  # fmt: skip
     with transaction.atomic():
         report.created, report.updated = import_leads(items, actor=actor)
+        report.unchanged = len(items) - report.created - report.updated
         ids = [str(item["id"]) for item in items]
         leads = Lead.objects.filter(exchange_id__in=ids)
         organisation = getattr(actor, "organisation", None) if actor is not None else None

@@ -362,3 +362,138 @@ def test_api_schema_documents_the_202_with_the_job_url():
     name = accepted.rsplit("/", 1)[1]
     assert schema["components"]["schemas"][name]["properties"]["job"]["format"] == "uri"
     assert "multipart/form-data" in post["requestBody"]["content"]
+
+
+# -- the exchange upload is checked by the exchange importer's validator -------------------
+
+EXCHANGE_LEAD = {"id": "x-1", "country": "KE", "title": {"en": "Nairobi bus tracking"}}
+
+
+def _upload_exchange(client, document, *, raw: bytes | None = None) -> dict:
+    upload = io.BytesIO(raw if raw is not None else json.dumps(document).encode())
+    upload.name = "leads.json"
+    response = client.post("/api/v1/leads/import/", {"file": upload, "format": "exchange"})
+    return _job(client, response)
+
+
+def _exchange(**lead) -> dict:
+    return {"format": "smartcity-exchange/1", "leads": [{**EXCHANGE_LEAD, **lead}]}
+
+
+@pytest.mark.parametrize(
+    ("document", "where"),
+    [
+        ({"leads": [EXCHANGE_LEAD]}, "format"),
+        ({"format": "smartcity-exchange/9", "leads": [EXCHANGE_LEAD]}, "format"),
+        ({**_exchange(), "extra": 1}, "extra"),
+        (_exchange(country="ZZ"), "leads[0].country"),
+        (_exchange(budget={"max": 5, "currency": "ZZZ"}), "leads[0].budget.currency"),
+        (_exchange(url="ftp://x"), "leads[0].url"),
+        (_exchange(url="not a url"), "leads[0].url"),
+        (_exchange(title={"en": "ok", "ko": 5}), "leads[0].title.ko"),
+        (_exchange(city=123), "leads[0].city"),
+        (_exchange(buyer={"en": "B"}), "leads[0].buyer"),
+        (_exchange(budget={"max": True, "currency": "USD"}), "leads[0].budget.max"),
+        (_exchange(budget={"max": 1e30, "currency": "USD"}), "leads[0].budget.max"),
+        (_exchange(id="l" * 100), "leads[0].id"),
+        (_exchange(title={"en": "t" * 600}), "leads[0].title.en"),
+        ({**_exchange(), "vendors": [{"id": "v-1", "name": {"en": "V"}}]}, "vendors"),
+    ],
+)
+def test_api_exchange_upload_is_refused_as_import_exchange_refuses_it(
+    client_for, agency_user, document, where
+):
+    job = _upload_exchange(client_for(agency_user), document)
+    assert job["status"] == "failed" and where in job["result"]["errors"], job
+    assert not Lead.objects.exists()
+
+
+def test_api_exchange_upload_with_a_huge_budget_fails_by_path_and_stores_nothing(
+    client_for, agency_user
+):
+    """It used to be stored, then fail matching with a raw InvalidOperation, and break the
+    lead list for everyone on SQLite."""
+    agency = client_for(agency_user)
+    job = _upload_exchange(agency, _exchange(budget={"max": 1e30, "currency": "USD"}))
+    assert job["result"]["errors"]["leads[0].budget.max"] == ["too large to store: 1e+30"]
+    assert "InvalidOperation" not in job["error"]
+    assert not Lead.objects.exists()
+    assert agency.get("/api/v1/leads/").status_code == 200
+
+
+def test_api_exchange_upload_accepts_a_bom_and_warns_of_a_currency_without_a_rate(
+    client_for, agency_user
+):
+    raw = b"\xef\xbb\xbf" + json.dumps(_exchange(budget={"max": 5, "currency": "GBP"})).encode()
+    job = _upload_exchange(client_for(agency_user), None, raw=raw)
+    assert job["status"] == "done", job
+    assert job["result"]["warnings"][0][0] == "leads[0].budget.currency"
+    assert Lead.objects.get().budget_currency == "GBP"
+
+
+def test_api_exchange_upload_of_the_same_leads_again_reports_them_unchanged(
+    client_for, agency_user
+):
+    agency = client_for(agency_user)
+    _upload_exchange(agency, _exchange())
+    again = _upload_exchange(agency, _exchange())
+    assert (again["result"]["created"], again["result"]["updated"]) == (0, 0)
+    assert again["result"]["unchanged"] == 1
+
+
+# -- ISO codes and budgets in CSV and OCDS ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cells", "column"),
+    [
+        ({"country": "ZZ"}, "country"),
+        ({"budget_max": "5", "budget_currency": "ZZZ"}, "budget_currency"),
+        ({"budget_max": "1e30", "budget_currency": "USD"}, "budget_max"),
+        ({"budget_max": "-1", "budget_currency": "USD"}, "budget_max"),
+    ],
+)
+def test_csv_codes_and_budgets_are_checked_and_named_by_column(agency_user, cells, column):
+    with pytest.raises(LeadImportInvalid) as refused:
+        leads_import_csv(csv_file(row(**cells)), actor=agency_user)
+    assert [where for where, _ in refused.value.report.errors] == [f"row 2, column {column}"]
+
+
+def _package(**tender) -> dict:
+    release = {"ocid": "ocds-213czf-1", "tender": {"title": "Bus tracking", **tender}}
+    return {"version": "1.1", "releases": [release]}
+
+
+def _ocds_errors(raw: bytes, **kwargs) -> dict[str, str]:
+    with pytest.raises(LeadImportInvalid) as refused:
+        leads_import_ocds(io.BytesIO(raw), default_country="VN", **kwargs)
+    return dict(refused.value.report.errors)
+
+
+def test_ocds_with_a_byte_order_mark_imports(agency_user):
+    raw = b"\xef\xbb\xbf" + json.dumps(_package()).encode()
+    report = leads_import_ocds(io.BytesIO(raw), actor=agency_user, default_country="VN")
+    assert report.created == 1
+
+
+def test_ocds_errors_name_the_files_path_not_the_leads_field(agency_user):
+    huge = json.dumps(_package(value={"amount": 1e30, "currency": "USD"})).encode()
+    assert "releases[0].tender.value.amount" in _ocds_errors(huge, actor=agency_user)
+    unknown = json.dumps(_package(value={"amount": 5, "currency": "ZZZ"})).encode()
+    assert "releases[0].tender.value.currency" in _ocds_errors(unknown, actor=agency_user)
+
+
+def test_ocds_model_level_errors_are_mapped_to_the_files_paths(agency_user, monkeypatch):
+    def refuse_every_field(data, where):
+        return [(where(name), "refused") for name in ("budget_max", "title_en", "exchange_id")]
+
+    monkeypatch.setattr(imports, "_lead_errors", refuse_every_field)
+    errors = _ocds_errors(json.dumps(_package()).encode(), actor=agency_user)
+    assert set(errors) == {
+        "releases[0].tender.value.amount", "releases[0].tender.title", "releases[0].ocid"
+    }  # fmt: skip
+
+
+def test_ocds_releases_that_are_not_an_array_are_said_to_be_so(agency_user):
+    errors = _ocds_errors(json.dumps({"releases": {}}).encode(), actor=agency_user)
+    assert errors == {"releases": "must be an array of releases"}
