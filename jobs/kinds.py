@@ -89,6 +89,7 @@ def _lead_report(report) -> dict:
     return {
         "created": report.created,
         "updated": report.updated,
+        "unchanged": getattr(report, "unchanged", 0),
         "warnings": [list(item) for item in report.warnings],
         "lead_ids": list(report.lead_ids),
     }
@@ -125,20 +126,25 @@ def _import_then_match(job: Job, progress: Progress, importer: str, **extra) -> 
             )
             imported = _lead_report(report)
             _set_result(job, {"phase": "matching", "import": imported})
-    rows = imported["created"] + imported["updated"]
-    leads = list(
-        Lead.objects.filter(id__in=imported["lead_ids"], status=Lead.Status.OPEN).order_by("id")
+    rows = imported["created"] + imported["updated"] + imported.get("unchanged", 0)
+    lead_ids = list(
+        Lead.objects.filter(id__in=imported["lead_ids"], status=Lead.Status.OPEN)
+        .order_by("id")
+        .values_list("id", flat=True)
     )
-    total = rows + len(leads)
+    total = rows + len(lead_ids)
     progress(rows, total)
     match_errors = []
-    for done, lead in enumerate(leads, start=1):
+    for done, lead_id in enumerate(lead_ids, start=1):
+        # Each lead is read here, not all before the loop: the import is committed, so a lead
+        # that cannot be read or matched is noted, and the job does not say "failed" about an
+        # import that was stored.
         try:
-            lead_match(lead=lead)
+            lead_match(lead=Lead.objects.get(pk=lead_id))
         except Exception as exc:  # noqa: BLE001 - the leads are imported; one bad match is noted
-            match_errors.append([lead.pk, f"{type(exc).__name__}: {exc}"])
+            match_errors.append([lead_id, f"{type(exc).__name__}: {exc}"])
         progress(rows + done, total)
-    return {**imported, "phase": "done", "matched": len(leads), "match_errors": match_errors}
+    return {**imported, "phase": "done", "matched": len(lead_ids), "match_errors": match_errors}
 
 
 def _leads_csv(job: Job, progress: Progress) -> dict:

@@ -197,6 +197,35 @@ def test_a_lead_csv_with_a_bad_row_fails_and_imports_nothing(agency_user, drain)
     assert Lead.objects.count() == 0
 
 
+def test_a_lead_unreadable_after_its_import_is_noted_not_reported_as_a_failed_import(
+    agency_user, drain, monkeypatch
+):
+    """The import is committed before matching: a lead that cannot be read back (a budget
+    SQLite stored but cannot convert) must not turn the job into a failure with the raw error."""
+    from django.db import connection
+
+    from matching import imports
+    from matching.models import Lead
+
+    real = imports.leads_import_csv
+
+    def import_then_spoil(*args, **kwargs):
+        report = real(*args, **kwargs)
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE matching_lead SET budget_max = 1e30")
+        return report
+
+    monkeypatch.setattr(imports, "leads_import_csv", import_then_spoil)
+    job = services.job_create(
+        kind="leads_csv_import", actor=agency_user, upload=upload(leads_csv(2), "leads.csv")
+    )
+    drain()
+    job.refresh_from_db()
+    assert job.status == "done", job.error
+    assert job.result["created"] == 2 and len(job.result["match_errors"]) == 2
+    assert Lead.objects.count() == 2
+
+
 def test_match_all_runs_as_an_operator_job(operator_user, drain):
     job = services.job_create(kind="match_all", actor=operator_user)
     drain()
