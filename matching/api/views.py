@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalogue.models import Solution
+from config.api_views import CreatedLocationMixin
 
 from .. import alerts, dossier, imports, registrations, selectors, services
 from ..models import AlertSubscription, Lead, Match
@@ -42,6 +43,7 @@ def _call(func, **kwargs):
 
 
 class NeedViewSet(
+    CreatedLocationMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -87,6 +89,7 @@ class NeedViewSet(
 
 
 class LeadViewSet(
+    CreatedLocationMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -345,6 +348,7 @@ class RegistrationDossierView(APIView):
 
 
 class AlertSubscriptionViewSet(
+    CreatedLocationMixin,
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
     mixins.DestroyModelMixin,
