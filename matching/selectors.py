@@ -363,9 +363,15 @@ def need_list(*, user) -> QuerySet[Need]:
     return needs.filter(visible)
 
 
+LEAD_READERS = ("agency", "vendor", "operator")
+
+
 def lead_list(*, user) -> QuerySet[Lead]:
-    """Leads: visible to signed-in agency, vendor and operator users."""
+    """Leads: visible to signed-in agency, vendor and operator users (not to municipalities,
+    which post needs: leads are overseas tenders brought for exporters)."""
     if user is None or not user.is_authenticated:
+        return Lead.objects.none()
+    if not (user.is_operator() or getattr(user, "kind", None) in LEAD_READERS):
         return Lead.objects.none()
     return Lead.objects.all()
 

@@ -96,7 +96,7 @@ class LeadViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Overseas leads: entered by export agencies, visible to signed-in users."""
+    """Overseas leads: entered by export agencies; seen by agencies, vendors and operators."""
 
     serializer_class = LeadSerializer
     permission_classes = [IsAuthenticated]

@@ -98,3 +98,17 @@ def test_a_verification_in_another_process_reaches_cached_profiles(operator_user
     catalogue_services.pilot_verify(user=operator_user, pilot=pilot, decision="verified")
     selectors._PROFILE_CACHE.update(other_process_cache)  # as if the signal never came
     assert selectors.solution_profiles([sid])[sid].pilots[0].verification == "verified"
+
+
+def test_leads_are_for_agencies_vendors_and_operators_not_municipalities(
+    agency_user, vendor_user, operator_user, municipality_user, client_for
+):
+    from matching.models import Lead
+
+    lead = Lead.objects.create(country="VN", title_en="Bus tracking")
+    for user in (agency_user, vendor_user, operator_user):
+        assert list(selectors.lead_list(user=user)) == [lead]
+    assert not selectors.lead_list(user=municipality_user).exists()
+    buyer = client_for(municipality_user)
+    assert buyer.get("/api/v1/leads/").json()["results"] == []
+    assert buyer.get(f"/api/v1/leads/{lead.pk}/").status_code == 404

@@ -38,6 +38,7 @@ OWNER_ROLE = {
 # Who may use each route on an object that is not theirs:
 #   public     anyone, when the object is public (published solution, published need)
 #   signed-in  any signed-in user, when the object is public
+#   lead-readers  signed-in agencies, vendors and operators (leads are not for municipalities)
 #   owner      only the owning organisation and operators
 #   parties    to read: the owning buyer, the vendor of the registered solution and operators
 #   operator   only operators
@@ -56,7 +57,7 @@ EXPECTED: dict[tuple[str, str], tuple[str | None, str]] = {
     ("api/v1/^kpis/(?P<pk>\\d+)/$", "patch"): ("kpi", "owner"),
     ("api/v1/^leads/$", "get"): (None, "list"),
     ("api/v1/^leads/$", "post"): (None, "list"),
-    ("api/v1/^leads/(?P<pk>[^/.]+)/$", "get"): ("lead", "signed-in"),
+    ("api/v1/^leads/(?P<pk>[^/.]+)/$", "get"): ("lead", "lead-readers"),
     ("api/v1/^leads/(?P<pk>[^/.]+)/$", "patch"): ("lead", "owner"),
     ("api/v1/^leads/(?P<pk>[^/.]+)/$", "put"): ("lead", "owner"),
     ("api/v1/^leads/(?P<pk>[^/.]+)/matches/$", "get"): ("lead", "owner"),
@@ -248,6 +249,8 @@ def _allowed(role: str, kind: str, rule: str, state: str, method: str) -> bool:
         return role == "vendor-owner"  # registrations here are of vendor-owner's solution
     if method in UNSAFE or state not in PUBLIC_STATES:
         return False
+    if rule == "lead-readers":
+        return role not in ("anonymous", "municipality")
     return rule == "public" or (rule == "signed-in" and role != "anonymous")
 
 
