@@ -811,6 +811,7 @@ def import_document(data: dict, *, publish: bool = True, actor=None, progress=No
                 data[name], publish=publish, actor=actor
             )
             report.created[name], report.updated[name] = created, updated
+            report.unchanged[name] = len(data[name]) - created - updated
             advance(len(data[name]))
         _schedule_reindex(list(dict.fromkeys(report.changed_solution_ids)))
     for name in PLUGGABLE_SECTIONS:

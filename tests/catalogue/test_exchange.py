@@ -442,7 +442,9 @@ def test_what_was_made_here_is_found_again_when_its_export_is_imported():
 
     solution = SolutionFactory(status=Solution.Status.PUBLISHED)
     municipality = OrganisationFactory(kind="municipality", tier="county", population=30000)
-    parking_need(municipality)
+    need = parking_need(municipality)
+    need.buyer_name, need.buyer_tier, need.buyer_population = municipality.name, "county", 30000
+    need.save()  # as need_create copies them from the organisation
     Lead.objects.create(title_en="Parking in Hue", country="VN", category="mobility")
     Lead.objects.create(title_en="Flood sensors in Cebu", country="PH", category="water")
     counts = [m.objects.count() for m in (Organisation, Solution, Need, Lead)]
@@ -453,6 +455,7 @@ def test_what_was_made_here_is_found_again_when_its_export_is_imported():
 
     assert [m.objects.count() for m in (Organisation, Solution, Need, Lead)] == counts
     assert report.created == {k: 0 for k in report.created}
+    assert report.unchanged == {"vendors": 1, "solutions": 1, "needs": 1, "leads": 2}
     assert export_document() == exported
 
 
