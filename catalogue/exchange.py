@@ -544,7 +544,8 @@ def _amount(value: Any) -> Decimal | None:
         return None
 
 
-def _too_large(value: Any) -> str:
+def too_large_message(value: Any) -> str:
+    """Why an amount cannot be stored (shared with matching's budget checks)."""
     return _("too large to store: %(value)r") % {"value": value}
 
 
@@ -635,14 +636,14 @@ def _solution_problems(data: dict, vendor_ids: set[str]) -> Iterable[Found]:
                     )
                 elif amount.is_infinite():  # 1e400 in JSON: Python reads it as infinity
                     if amount > 0:  # the schema's minimum reports -infinity
-                        yield at + ("price", key), _too_large(price[key])
+                        yield at + ("price", key), too_large_message(price[key])
                 elif amount.as_tuple().exponent < -2:  # type: ignore[operator]
                     yield (
                         at + ("price", key),
                         _("more than 2 decimal places: %(value)r") % {"value": price[key]},
                     )
                 elif amount >= Decimal(10) ** _PRICE_INTEGER_DIGITS:
-                    yield at + ("price", key), _too_large(price[key])
+                    yield at + ("price", key), too_large_message(price[key])
             low, high = _amount(price.get("min")), _amount(price.get("max"))
             if (
                 low is not None
@@ -671,7 +672,7 @@ def _solution_problems(data: dict, vendor_ids: set[str]) -> Iterable[Found]:
             yield from _order_problem(pilot, "start", "end", pat)
             population = pilot.get("population")
             if _is_number(population) and population > _MAX_POSITIVE_INT:
-                yield pat + ("population",), _too_large(population)
+                yield pat + ("population",), too_large_message(population)
             for k, kpi in _children(pilot, "kpis"):
                 kat = pat + ("kpis", k)
                 yield from _length_problems(kpi, "kpis", kat)

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from catalogue.exchange import _too_large
+from catalogue.exchange import too_large_message
 from catalogue.vocabularies import COUNTRY_CODES, CURRENCY_CODES
 
 # What the budget_max column holds (Opportunity.budget_max).
@@ -34,7 +34,7 @@ def amount_problem(value) -> str | None:
     if amount < 0:
         return _("must not be negative")
     if not amount.is_finite() or amount >= Decimal(10) ** BUDGET_INTEGER_DIGITS:
-        return _too_large(value)
+        return too_large_message(value)
     if amount.as_tuple().exponent < -BUDGET_DECIMAL_PLACES:  # type: ignore[operator]
         return _("more than 2 decimal places: %(value)r") % {"value": value}
     return None
