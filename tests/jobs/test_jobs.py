@@ -5,6 +5,7 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 
 from catalogue.exchange import export_document
 from catalogue.models import Solution
@@ -197,13 +198,16 @@ def test_a_lead_csv_with_a_bad_row_fails_and_imports_nothing(agency_user, drain)
     assert Lead.objects.count() == 0
 
 
+@pytest.mark.skipif(
+    connection.vendor != "sqlite",
+    reason="PostgreSQL refuses a budget its column cannot hold when it is written: no row is "
+    "ever stored that cannot be read back",
+)
 def test_a_lead_unreadable_after_its_import_is_noted_not_reported_as_a_failed_import(
     agency_user, drain, monkeypatch
 ):
     """The import is committed before matching: a lead that cannot be read back (a budget
     SQLite stored but cannot convert) must not turn the job into a failure with the raw error."""
-    from django.db import connection
-
     from matching import imports
     from matching.models import Lead
 

@@ -373,7 +373,9 @@ def test_two_operators_approving_one_organisation_approve_it_once(operator_user)
         outcomes = together(approve(pending.pk, operator_user), approve(pending.pk, other_operator))
         assert sorted(kind for kind, _ in outcomes) == ["error", "ok"], outcomes
         (error,) = errors_of(outcomes)
-        assert isinstance(error, ValidationError) and "already approved" in str(error)
+        assert isinstance(error, ValidationError) and re.search(
+            "already approved|이미 승인", str(error)
+        )
         winner = next(value for kind, value in outcomes if kind == "ok")
         pending.refresh_from_db()
         assert pending.status == Organisation.Status.APPROVED
@@ -395,7 +397,7 @@ def test_one_invitation_accepted_from_two_tabs_at_once_is_used_once(vendor_org, 
         outcomes = together(accept(token, newcomer.pk), accept(token, newcomer.pk))
         assert sorted(kind for kind, _ in outcomes) == ["error", "ok"], outcomes
         (error,) = errors_of(outcomes)
-        assert isinstance(error, ValidationError) and "already" in str(error)
+        assert isinstance(error, ValidationError) and re.search("already|이미 사용", str(error))
         newcomer.refresh_from_db()
         assert newcomer.organisation_id == vendor_org.pk and not newcomer.is_org_admin
         invitation = Invitation.objects.get(email=email)
