@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from catalogue.vocabularies import CertificationType
+from config.api_errors import RejectUnknownFieldsMixin
 
 from ..models import AlertSubscription, Channel, Lead, Match, Need, Registration
 from ..registrations import checklist_dicts
@@ -30,7 +31,7 @@ def _currency() -> _Code:
     )
 
 
-class NeedSerializer(serializers.ModelSerializer):
+class NeedSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
     required_certifications = _Certifications(required=False)
     budget_currency = _currency()
     buyer_tier = serializers.ChoiceField(
@@ -51,7 +52,7 @@ class NeedSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class LeadSerializer(serializers.ModelSerializer):
+class LeadSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
     required_certifications = _Certifications(required=False)
     country = _country()
     budget_currency = _currency()

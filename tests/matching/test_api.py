@@ -164,3 +164,16 @@ def test_a_lead_or_need_without_a_title_is_a_400_naming_the_title_fields(
         errors = response.json()["errors"]
         assert response.status_code == 400 and set(errors) == {"title_en", "title_ko"}
         assert "has_a_title" not in str(errors)
+
+
+def test_needs_and_leads_refuse_fields_they_do_not_take(client_for, agency_user, municipality_user):
+    """A client that sends ``status`` must learn it is not how a need is published."""
+    need = client_for(municipality_user).post(
+        "/api/v1/needs/",
+        {"title_en": "Parking", "category": "mobility", "status": "published", "colour": "red"},
+        format="json",
+    )
+    assert need.status_code == 400 and set(need.json()["errors"]) == {"status", "colour"}
+    lead = _lead(client_for(agency_user), priority="high")
+    assert lead.status_code == 400 and set(lead.json()["errors"]) == {"priority"}
+    assert not Need.objects.exists() and not Lead.objects.exists()
