@@ -37,6 +37,12 @@ def new_exchange_id(prefix: str) -> str:
     return f"{prefix}-{secrets.token_hex(5)}"
 
 
+def name_in_own_language(ko: str, en: str, country: str) -> str:
+    """Of a bilingual name, the one a body of ``country`` goes by: Korean first in Korea,
+    English first elsewhere."""
+    return (ko or en) if country == "KR" else (en or ko)
+
+
 class Organisation(models.Model):
     """A vendor, a municipality, an export agency or the operator; every user acts for one."""
 
@@ -95,9 +101,7 @@ class Organisation(models.Model):
     @property
     def name(self) -> str:
         """The name in the organisation's own language: stored copies, exports, the API."""
-        if self.country == "KR":
-            return self.name_ko or self.name_en
-        return self.name_en or self.name_ko
+        return name_in_own_language(self.name_ko, self.name_en, self.country)
 
     @property
     def display_name(self) -> str:

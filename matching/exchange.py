@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
+from catalogue.models import name_in_own_language
 from catalogue.vocabularies import (
     COUNTRY_CODES,
     CURRENCY_CODES,
@@ -231,7 +232,7 @@ def _buyer_name(name, country: str) -> str:
     if not isinstance(name, dict):
         return name or ""
     ko, en = (name.get("ko") or "").strip(), (name.get("en") or "").strip()
-    return (ko or en) if country == "KR" else (en or ko)
+    return name_in_own_language(ko, en, country)
 
 
 def _need_fields(item: dict, *, publish: bool) -> dict:
