@@ -52,3 +52,28 @@ def test_every_page_size_reads_the_current_rows():
     assert [s.name_en for s in found] == ["Renamed too"]
     assert solutions_in_order([]) == []
     assert [s.pk for s in solutions_in_order([ids[1], ids[1]])] == [ids[1], ids[1]]
+
+
+def test_hits_are_the_instances_the_orm_would_load():
+    """The fast path fills attributes itself: the same values, state and deferred fields."""
+    solution = SolutionFactory(status=Solution.Status.PUBLISHED, tags=["parking"])
+    [fast] = solutions_in_order([solution.pk])
+    [slow] = _orm([solution.pk])
+    assert fast.__dict__.keys() - {"_state"} == slow.__dict__.keys() - {"_state"}
+    for attname in slow.__dict__.keys() - {"_state"}:
+        assert getattr(fast, attname) == getattr(slow, attname), attname
+    assert (fast._state.adding, fast._state.db) == (False, "default")
+    assert fast.get_deferred_fields() == slow.get_deferred_fields() != set()
+    assert fast.description_en == solution.description_en  # a deferred field loads on access
+    assert fast.vendor.__dict__.keys() == slow.vendor.__dict__.keys()
+    assert fast.vendor.get_deferred_fields() == slow.vendor.get_deferred_fields()
+
+
+def test_the_hit_models_have_no_init_receivers_the_fast_path_would_skip():
+    from django.db.models import signals
+
+    from catalogue.models import Organisation
+
+    for model in (Solution, Organisation):
+        assert not signals.pre_init.has_listeners(model)
+        assert not signals.post_init.has_listeners(model)

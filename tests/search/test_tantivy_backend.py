@@ -7,7 +7,13 @@ import sys
 import pytest
 from django.conf import settings
 
-from search.backends.tantivy import TantivyBackend, certification_terms, day_keys, validity_terms
+from search.backends.tantivy import (
+    FACET_SLOTS,
+    TantivyBackend,
+    certification_terms,
+    day_keys,
+    validity_terms,
+)
 from search.types import SearchQuery, SearchUnavailable
 from tests.search.contract import CATALOGUE, BackendContract, make_doc
 
@@ -177,6 +183,10 @@ def test_facets_count_exactly_the_documents_the_query_matches(tmp_path, text):
     assert sum(result.facets["category"].values()) == result.total == len(result.hits)
 
 
+COUNTRIES = ["KR", "VN", "PE", "KE", "ID", "UZ", "MN"]
+STANDARDS = ["MQTT", "NGSI-LD", "oneM2M", "ISO 37120", "LwM2M", "OCPP"]
+
+
 def _varied_catalogue(ids, seed):
     """Solutions with random facet values and (sometimes overlapping) certifications."""
     import random
@@ -201,9 +211,10 @@ def _varied_catalogue(ids, seed):
                 name_en=rng.choice(["Parking sensors", "Traffic signals", "Air sensors"]),
                 category=rng.choice(["mobility", "safety", "energy", "environment"]),
                 tiers=rng.sample(["metropolitan", "city", "county"], rng.randint(0, 2)),
-                countries=rng.sample(["KR", "VN", "PE", "KE"], rng.randint(1, 3)),
+                # up to six: past the facets' slots (FACET_SLOTS) into the overflow field
+                countries=rng.sample(COUNTRIES, rng.choice([1, 1, 2, 3, 5, 6])),
                 deployment=rng.sample(["cloud", "edge", "hybrid"], rng.randint(0, 2)),
-                standards=rng.sample(["MQTT", "NGSI-LD", "oneM2M"], rng.randint(0, 2)),
+                standards=rng.sample(STANDARDS, rng.choice([0, 1, 2, 5])),
                 certifications=certs,
             )
         )
@@ -215,9 +226,9 @@ def _per_field_counts(backend, text, day):
     values = {
         "category": ["mobility", "safety", "energy", "environment"],
         "tier": ["metropolitan", "city", "county"],
-        "country": ["KR", "VN", "PE", "KE"],
+        "country": COUNTRIES,
         "deployment": ["cloud", "edge", "hybrid"],
-        "standard": ["MQTT", "NGSI-LD", "oneM2M"],
+        "standard": STANDARDS,
         "certification": ["gs", "kc", "nep"],
     }
     out = {}
@@ -235,7 +246,10 @@ def _per_field_counts(backend, text, day):
 def test_facets_equal_the_counts_of_each_value_filtered_alone(tmp_path):
     backend = TantivyBackend(path=tmp_path / "index")
     writer = TantivyBackend(path=tmp_path / "index")  # as another process would
-    writer.index(_varied_catalogue(range(1, 121), seed=3))
+    catalogue = _varied_catalogue(range(1, 121), seed=3)
+    assert any(len(d["countries"]) > FACET_SLOTS for d in catalogue)
+    assert any(len(d["standards"]) > FACET_SLOTS for d in catalogue)
+    writer.index(catalogue)
     days = [dt.date(2024, 2, 29), dt.date(2025, 7, 1), dt.date(2026, 12, 31), dt.date(2030, 1, 1)]
     for round_ in range(2):
         for text in ("", "sensors", "parking"):
