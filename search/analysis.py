@@ -10,6 +10,7 @@ Synonyms come from ``synonyms.txt`` beside this module and are expanded at query
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -199,6 +200,75 @@ def correct_typos(text: str, known, candidates) -> str:
         return best[1] if best else word
 
     return re.sub(r"[A-Za-z]+", fix, text)
+
+
+# Korean words corrected per query, and their longest: each has 65 variants per syllable
+# to count, and a long run of syllables is a compound or a sentence, not a mistyped word.
+KO_TYPO_MAX_WORDS = 4
+KO_TYPO_MAX_SYLLABLES = 8
+HANGUL_FIRST = 0xAC00
+JAMO_MEDIALS, JAMO_FINALS = 21, 28  # a syllable is (initial * 21 + medial) * 28 + final
+
+
+def jamo_variants(syllable: str) -> list[str]:
+    """The Hangul syllables one jamo away from ``syllable``: another initial consonant, vowel
+    or final consonant (a final added or dropped too), the typos of a two-set keyboard's
+    neighbouring keys and of similar vowels (플렛폼 for 플랫폼, 교퉁 for 교통)."""
+    code = ord(syllable) - HANGUL_FIRST
+    initial, rest = divmod(code, JAMO_MEDIALS * JAMO_FINALS)
+    medial, final = divmod(rest, JAMO_FINALS)
+
+    def make(i: int, m: int, f: int) -> str:
+        return chr(HANGUL_FIRST + (i * JAMO_MEDIALS + m) * JAMO_FINALS + f)
+
+    return [
+        *(make(i, medial, final) for i in range(19) if i != initial),
+        *(make(initial, m, final) for m in range(JAMO_MEDIALS) if m != medial),
+        *(make(initial, medial, f) for f in range(JAMO_FINALS) if f != final),
+    ]
+
+
+def correct_korean_typos(text: str, counts) -> str:
+    """Replace each Korean word the index lacks by its most common one-jamo variant it has.
+
+    ``counts(words)`` gives, for a list of Korean words at once (one round trip to a remote
+    engine), how many documents hold each (0: none). A word is checked without its particle
+    (``플렛폼을`` as ``플렛폼``, as the query uses it) and only from two syllables: one
+    syllable matches nothing anyway. A word the index has is never changed, and one without
+    a variant the index has stays as typed. English typos are the job of
+    :func:`correct_typos`.
+    """
+    stems = {
+        run: stem
+        for run in dict.fromkeys(HANGUL_RUN.findall(text))
+        if 2 <= len(stem := strip_korean_ending(run)) <= KO_TYPO_MAX_SYLLABLES
+    }
+    if not stems:
+        return text
+    found = counts(list(dict.fromkeys(stems.values())))
+    unknown = dict(
+        itertools.islice(
+            ((run, stem) for run, stem in stems.items() if not found.get(stem)), KO_TYPO_MAX_WORDS
+        )
+    )
+    if not unknown:
+        return text
+    variants = {
+        stem: [
+            stem[:i] + v + stem[i + 1 :] for i in range(len(stem)) for v in jamo_variants(stem[i])
+        ]
+        for stem in dict.fromkeys(unknown.values())
+    }
+    found = counts(list(dict.fromkeys(v for vs in variants.values() for v in vs)))
+    fixed = {}
+    for run, stem in unknown.items():
+        # the commonest variant; the first in order among equals, so the result is stable
+        best = max(variants[stem], key=lambda v: found.get(v, 0))
+        if found.get(best, 0) > 0:
+            fixed[run] = best + run[len(stem) :]
+    if not fixed:
+        return text
+    return HANGUL_RUN.sub(lambda m: fixed.get(m.group(0), m.group(0)), text)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ Request bodies are built by plain methods so unit tests can check them without a
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 from collections.abc import Iterable
@@ -387,9 +388,29 @@ class ElasticsearchBackend(SearchBackend):
         }
         return frozenset(common) if len(common) < len(words) else frozenset()
 
+    def korean_word_search(self, words: list[str]):
+        """One size-0 count per Korean word in one ``msearch``: the documents holding all of
+        the word's pieces in one Korean field (for :func:`analysis.correct_korean_typos`)."""
+        from elasticsearch.dsl import MultiSearch, Search
+
+        fields = [f.split("^")[0] for f in KO_FIELDS]
+        search = MultiSearch(index=self.alias)
+        for word in words:
+            query = {"multi_match": {"query": word, "fields": fields, "operator": "and"}}
+            search = search.add(Search().query(query).extra(size=0, track_total_hits=True))
+        return search
+
+    def korean_word_counts(self, words: list[str]) -> dict[str, int]:
+        search = self.korean_word_search(words).using(self.client)
+        counts = (int(r.hits.total.value) for r in self._call(search.execute))
+        return dict(zip(words, counts, strict=True))
+
     def search(self, query: SearchQuery) -> SearchResult:
         """Run ``query``; hits, total, facets and highlights in the shared shape."""
         self._ensure_index()
+        text = analysis.correct_korean_typos(query.text, self.korean_word_counts)
+        if text != query.text:
+            query = dataclasses.replace(query, text=text)
         common = self.common_words(query.text)
         body = self.search_body(query, common)
         resp = self._call(self.client.search, index=self.alias, **body)

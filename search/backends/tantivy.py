@@ -640,6 +640,9 @@ class TantivyBackend(SearchBackend):
             known=lambda w: searcher.doc_freq("words", w) > 0,
             candidates=lambda w: searcher.terms_with_prefix("words", w[0], limit=20_000),
         )
+        text = analysis.correct_korean_typos(
+            text, lambda words: self._korean_word_counts(words, searcher)
+        )
         plan = analysis.plan_query(text, synonyms=self.options.get("synonyms", True))
         if plan.empty:
             return None
@@ -674,6 +677,19 @@ class TantivyBackend(SearchBackend):
         )
         match = _any([m for _, plain in rare for m in plain])
         return TextQuery(scored=scored, match=match, langs=langs, broader=broader)
+
+    def _korean_word_counts(self, words: list[str], searcher) -> dict[str, int]:
+        """Per Korean word, an estimate of the documents holding it: its rarest bigram's count
+        (in the Korean field holding it most), 0 when a bigram is in no document. A typo's
+        variants share most bigrams, so each is looked up once."""
+        seen: dict[str, int] = {}
+
+        def count(gram: str) -> int:
+            if gram not in seen:
+                seen[gram] = max(searcher.doc_freq(f, gram) for f in KO_FIELDS)
+            return seen[gram]
+
+        return {w: min(count(g) for g in analysis.bigrams(w)) for w in words}
 
     def _any_of(self, field: str, values: Iterable[str]) -> tantivy.Query:
         """Documents with any of the values. Term queries, not ``term_set_query``: that one

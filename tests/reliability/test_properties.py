@@ -29,6 +29,8 @@ from matching.scoring import (
 )
 from matching.weights import WEIGHTS
 from search.analysis import (
+    HANGUL_RUN,
+    correct_korean_typos,
     correct_typos,
     phrase_terms,
     plan_query,
@@ -214,12 +216,38 @@ def _analyse(text: str) -> None:
     for word in text.split():
         strip_korean_ending(word)
     correct_typos(text, known=lambda w: False, candidates=lambda w: [(w + "s", 3)])
+    _correct_korean(text)
+
+
+def _correct_korean(text: str) -> str:
+    """Korean typo correction with an index that holds one word in three (by code points)."""
+    asked = []
+
+    def counts(words):
+        asked.append(len(words))
+        return {w: sum(map(ord, w)) % 3 for w in words}
+
+    fixed = correct_korean_typos(text, counts)
+    assert len(asked) <= 2 and sum(asked) <= 4 + 4 * 8 * 65  # bounded work, two round trips
+    return fixed
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(mixed, st.text()))
 def test_korean_analysis_never_crashes_on_any_unicode(text):
     _analyse(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(mixed, st.lists(st.text(alphabet=hangul, max_size=10)).map(" ".join)))
+def test_korean_typo_correction_changes_at_most_one_syllable_of_a_word(text):
+    fixed = _correct_korean(text)
+    assert len(fixed) == len(text)
+    changed = [i for i, (a, b) in enumerate(zip(text, fixed, strict=True)) if a != b]
+    runs = [m.span() for m in HANGUL_RUN.finditer(text)]
+    for start, end in runs:
+        assert sum(start <= i < end for i in changed) <= 1
+    assert all(any(start <= i < end for start, end in runs) for i in changed)
 
 
 @settings(max_examples=300, deadline=None)

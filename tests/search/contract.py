@@ -181,6 +181,14 @@ class BackendContract:
         newest = self.ids(loaded, sort="newest")
         assert newest[0] == 6
 
+    def test_a_korean_word_one_jamo_off_finds_what_the_word_finds(self, loaded):
+        # 교퉁: a vowel off 교통, which only solution 1 says (in 교통신호)
+        assert self.ids(loaded, text="교퉁") == self.ids(loaded, text="교통") == [1]
+        assert self.ids(loaded, text="교퉁신호") == self.ids(loaded, text="교통신호")
+        hit = loaded.search(SearchQuery(text="교퉁을")).hits[0]
+        assert "<b>" in hit.highlights["name_ko"][0]  # the corrected word is highlighted
+        assert self.ids(loaded, text="교통신호 주차") != []  # known words are left alone
+
     def test_highlights_in_both_languages(self, loaded):
         hit = loaded.search(SearchQuery(text="traffic 교통신호")).hits[0]
         assert hit.solution_id == 1

@@ -143,3 +143,14 @@ def test_common_words_only_rank_what_the_other_words_match():
 
 def test_query_words_are_the_words_that_can_match():
     assert query_words("The flood, 침수를 (platform)!") == ["flood", "침수를", "platform"]
+
+
+def test_korean_word_counts_are_size_zero_counts_of_every_piece_in_one_multi_search():
+    bodies = backend().korean_word_search(["플렛폼", "플랫폼"]).to_dict()
+    assert len(bodies) == 4 and bodies[0] == {} and bodies[2] == {}
+    first = bodies[1]
+    assert first["size"] == 0 and first["track_total_hits"] is True
+    match = first["query"]["multi_match"]
+    assert match["query"] == "플렛폼" and match["operator"] == "and"
+    assert set(match["fields"]) == {"name_ko", "summary_ko", "description_ko", "extra_ko"}
+    assert bodies[3]["query"]["multi_match"]["query"] == "플랫폼"
