@@ -57,6 +57,9 @@ class SearchResult:
     facets: dict[str, dict[str, int]] = field(default_factory=dict)  # facet -> value -> count
     page: int = 1
     page_size: int = 10
+    # the words searched for when typo correction changed the query's (else ""), for the
+    # "showing results for …" line: a buyer must see that other words were searched
+    corrected_text: str = ""
 
 
 @dataclass(frozen=True)

@@ -181,6 +181,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
         {
             "rows": rows,
             "total": result.total,
+            "corrected": result.corrected_text,
             "facets": facets,
             "chips": chips,
             "active": active,

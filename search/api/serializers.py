@@ -186,6 +186,11 @@ class SearchResultSerializer(serializers.Serializer):
         help_text="Facet (category, certification, tier, country, deployment, standard) -> "
         "value -> matching solutions; {} with facets=false.",
     )
+    corrected_query = serializers.CharField(
+        allow_null=True,
+        help_text="The words searched for when a typo was corrected (`플렛폼` -> `플랫폼`, "
+        "`parkng` -> `parking`); null when `q` was searched as given.",
+    )
 
 
 class SuggestionSerializer(serializers.Serializer):

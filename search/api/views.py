@@ -52,6 +52,7 @@ class SolutionSearchView(APIView):
                 "page_size": result.page_size,
                 "results": [hit.to_representation((sol, hits[sol.pk])) for sol in solutions],
                 "facets": result.facets,
+                "corrected_query": result.corrected_text or None,
             }
         )
 

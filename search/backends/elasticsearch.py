@@ -408,8 +408,10 @@ class ElasticsearchBackend(SearchBackend):
     def search(self, query: SearchQuery) -> SearchResult:
         """Run ``query``; hits, total, facets and highlights in the shared shape."""
         self._ensure_index()
-        text = analysis.correct_korean_typos(query.text, self.korean_word_counts)
-        if text != query.text:
+        # English typos are matched by the query's fuzziness, without a rewritten query
+        typed = query.text
+        text = analysis.correct_korean_typos(typed, self.korean_word_counts)
+        if text != typed:
             query = dataclasses.replace(query, text=text)
         common = self.common_words(query.text)
         body = self.search_body(query, common)
@@ -442,6 +444,7 @@ class ElasticsearchBackend(SearchBackend):
             facets=facets,
             page=query.page,
             page_size=query.page_size,
+            corrected_text=text if text != typed else "",
         )
 
     def suggest(self, prefix: str, limit: int = 8) -> list[Suggestion]:

@@ -91,6 +91,7 @@ class TextQuery:
     match: tantivy.Query
     langs: set[str]
     broader: TextQuery | None = None
+    text: str = ""  # the words searched for, after typo correction
 
 
 def _any(queries: list[tantivy.Query]) -> tantivy.Query:
@@ -666,6 +667,7 @@ class TantivyBackend(SearchBackend):
             scored=_any([q for q, _ in rare + common]),
             match=_any([m for _, plain in rare + common for m in plain]),
             langs=langs,
+            text=text,
         )
         if not rare or not common:
             return broader
@@ -676,7 +678,7 @@ class TantivyBackend(SearchBackend):
             ]
         )
         match = _any([m for _, plain in rare for m in plain])
-        return TextQuery(scored=scored, match=match, langs=langs, broader=broader)
+        return TextQuery(scored=scored, match=match, langs=langs, broader=broader, text=text)
 
     def _korean_word_counts(self, words: list[str], searcher) -> dict[str, int]:
         """Per Korean word, an estimate of the documents holding it: its rarest bigram's count
@@ -748,10 +750,12 @@ class TantivyBackend(SearchBackend):
         if text is None and query.text.strip():
             # only stop words or punctuation: nothing matches
             empty = tantivy.Query.empty_query()
-            text = TextQuery(scored=empty, match=empty, langs=set())
+            text = TextQuery(scored=empty, match=empty, langs=set(), text=query.text)
         result = self._run(searcher, query, text)
         if text is not None and text.broader is not None and result.total < MIN_DISTINCTIVE_MATCHES:
             result = self._run(searcher, query, text.broader)
+        if text is not None and text.text != query.text:
+            result = dataclasses.replace(result, corrected_text=text.text)
         return result
 
     def _run(self, searcher, query: SearchQuery, text: TextQuery | None) -> SearchResult:

@@ -187,7 +187,8 @@ class BackendContract:
         assert self.ids(loaded, text="교퉁신호") == self.ids(loaded, text="교통신호")
         hit = loaded.search(SearchQuery(text="교퉁을")).hits[0]
         assert "<b>" in hit.highlights["name_ko"][0]  # the corrected word is highlighted
-        assert self.ids(loaded, text="교통신호 주차") != []  # known words are left alone
+        assert loaded.search(SearchQuery(text="교퉁을 seoul")).corrected_text == "교통을 seoul"
+        assert loaded.search(SearchQuery(text="교통신호 주차")).corrected_text == ""
 
     def test_highlights_in_both_languages(self, loaded):
         hit = loaded.search(SearchQuery(text="traffic 교통신호")).hits[0]

@@ -41,6 +41,12 @@ def test_search_returns_hits_highlights_facets_and_total(api_client, catalogue):
     assert body["facets"]["certification"] == {"gs": 1}
 
 
+def test_a_corrected_typo_is_reported_with_the_words_searched_for(api_client, catalogue):
+    body = api_client.get(URL, {"q": "침쑤 river"}).json()
+    assert body["corrected_query"] == "침수 river" and body["total"] == 1
+    assert api_client.get(URL, {"q": "침수 river"}).json()["corrected_query"] is None
+
+
 def test_facets_and_highlights_can_be_switched_off(api_client, catalogue):
     """A client that needs only the hits skips the facets' pass and the snippets."""
     asked = {"q": "주차", "certification": "gs", "valid_on": "2025-06-01"}

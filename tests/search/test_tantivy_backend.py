@@ -280,3 +280,13 @@ def test_korean_fields_match_hangul_bigrams_and_latin_words_in_any_case(tmp_path
     hits = backend.search(SearchQuery(text="교통량을")).hits
     assert [h.solution_id for h in hits] == [1]
     assert "<b>교통량</b>을" in hits[0].highlights["description_ko"][0]
+
+
+def test_a_corrected_english_typo_is_reported_as_the_words_searched_for(tmp_path):
+    """Elasticsearch matches English typos by fuzziness, without a rewritten query: only the
+    embedded engine reports them (both report Korean ones: the contract)."""
+    backend = TantivyBackend(path=tmp_path / "index")
+    backend.index(CATALOGUE)
+    result = backend.search(SearchQuery(text="Parkng guidance"))
+    assert result.corrected_text == "parking guidance" and result.hits[0].solution_id == 2
+    assert backend.search(SearchQuery(text="Parking guidance")).corrected_text == ""

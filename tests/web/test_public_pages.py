@@ -94,6 +94,18 @@ def test_search_escapes_user_text_and_keeps_only_engine_highlights():
     assert "<script>alert(2)" not in typed and "&lt;script&gt;alert(2)" in typed
 
 
+def test_search_says_which_words_it_searched_for_when_it_corrected_a_typo():
+    SolutionFactory(status=PUBLISHED, name_ko="주차 안내 플랫폼", name_en="Parking platform")
+    reindex()
+    html = Client(HTTP_ACCEPT_LANGUAGE="ko").get("/search/", {"q": "플렛폼"}).content.decode()
+    assert "<strong>플랫폼</strong>(으)로 고쳐 찾은 결과입니다" in html
+    assert "“플렛폼”" in html and "<b>플랫폼</b>" in html  # the corrected word is highlighted
+    html = english().get("/search/", {"q": "<b>parkng</b>"}).content.decode()
+    assert "Showing results for <strong>&lt;b&gt;parking&lt;/b&gt;</strong>" in html
+    assert "(corrected from “&lt;b&gt;parkng&lt;/b&gt;”)" in html
+    assert "Showing results" not in english().get("/search/", {"q": "parking"}).content.decode()
+
+
 @pytest.mark.parametrize(
     "fragment, expected",
     [
