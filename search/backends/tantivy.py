@@ -69,6 +69,7 @@ FACET_SLOTTED = {"country": "country_slot", "standard": "standard_slot"}
 FACET_SLOTS = 4
 OVERFLOW_MARK = "*"
 FACET_SIZE = 50  # values shown per facet, most frequent first
+ALL_BUCKETS = 65_536
 CERT_TYPES = tuple(CertificationType.values)
 OPEN_START = dt.date(1970, 1, 1)
 OPEN_END = dt.date(2099, 12, 31)
@@ -220,13 +221,13 @@ def facet_aggregations(day: dt.date) -> dict:
     """The facets' aggregation request for certifications valid on ``day`` (shared: read it,
     never change it). Its certification part lists every validity term that covers the day,
     some four hundred strings: built once a day instead of in every search."""
-    # every bucket of the single-valued fields, so that the values' sums are exact
     aggs: dict = {name: {"terms": {"field": name, "size": FACET_SIZE}} for name in FACET_SINGLE}
+    # sets and slots: every bucket, so that each value's sum is exact
     for field in FACET_SETS.values():
-        aggs[field] = {"terms": {"field": field, "size": 65_536}}
+        aggs[field] = {"terms": {"field": field, "size": ALL_BUCKETS}}
     for field in FACET_SLOTTED.values():
         for i in range(FACET_SLOTS):
-            aggs[f"{field}{i}"] = {"terms": {"field": f"{field}{i}", "size": 65_536}}
+            aggs[f"{field}{i}"] = {"terms": {"field": f"{field}{i}", "size": ALL_BUCKETS}}
     keys = day_keys(day)
     include = [f"{cert_type}|{k}" for cert_type in CERT_TYPES for k in keys]
     aggs["cert"] = {"terms": {"field": "cert", "size": len(include), "include": include}}
@@ -856,7 +857,7 @@ class TantivyBackend(SearchBackend):
             if searcher.doc_freq(f"{field}_more", OVERFLOW_MARK)
         ]
         if overflow:
-            aggs = {**aggs, **{f: {"terms": {"field": f, "size": 65_536}} for f in overflow}}
+            aggs = {**aggs, **{f: {"terms": {"field": f, "size": ALL_BUCKETS}} for f in overflow}}
         raw = searcher.aggregate(full, aggs)
 
         def counts(*names: str, split: str | None = None) -> dict[str, int]:
