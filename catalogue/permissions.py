@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework.permissions import BasePermission
 
 from .models import Organisation, Solution
@@ -53,21 +54,21 @@ def ensure_owner(user, solution: Solution) -> None:
     """404 if invisible, 403 unless the user acts for the solution's vendor."""
     ensure_can_view_solution(user, solution)
     if not owns_solution(user, solution):
-        raise PermissionDenied("Only the vendor that lists this solution can change it.")
+        raise PermissionDenied(_("Only the vendor that lists this solution can change it."))
 
 
 def ensure_operator_for(user, solution: Solution) -> None:
     """404 if invisible, 403 unless the user is an operator."""
     ensure_can_view_solution(user, solution)
     if not is_operator(user):
-        raise PermissionDenied("Only the operator can do this.")
+        raise PermissionDenied(_("Only the operator can do this."))
 
 
 def ensure_owner_or_operator(user, solution: Solution) -> None:
     """404 if invisible, 403 unless the user is the owning vendor or an operator."""
     ensure_can_view_solution(user, solution)
     if not (owns_solution(user, solution) or is_operator(user)):
-        raise PermissionDenied("Only the vendor that lists this solution or the operator can.")
+        raise PermissionDenied(_("Only the vendor that lists this solution or the operator can."))
 
 
 def ensure_approved_vendor(user) -> None:
@@ -109,7 +110,7 @@ def ensure_organisation_approved(user, *, pending: str = "", rejected: str = "")
 class IsOperator(BasePermission):
     """DRF permission: the request's user is an operator."""
 
-    message = "Only the operator can do this."
+    message = gettext_lazy("Only the operator can do this.")
 
     def has_permission(self, request, view) -> bool:
         return is_operator(request.user)

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from . import permissions
 from .filters import SolutionFilter
@@ -108,7 +109,7 @@ class ReviewQueue:
 def review_queue(*, user) -> ReviewQueue:
     """What waits for the operator: submissions, edited published solutions, pending evidence."""
     if not permissions.is_operator(user):
-        raise PermissionDenied("Only the operator can see the review queue.")
+        raise PermissionDenied(_("Only the operator can see the review queue."))
     live = Q(solution__status__in=[Solution.Status.SUBMITTED, Solution.Status.PUBLISHED])
     return ReviewQueue(
         submitted=Solution.objects.filter(status=Solution.Status.SUBMITTED)

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .models import Invitation, Organisation, User
 
@@ -61,10 +62,13 @@ def invitation_open_list(*, organisation: Organisation) -> QuerySet[Invitation]:
 def organisation_list(*, user: User, status: str | None = None) -> QuerySet[Organisation]:
     """All organisations (operators only), optionally with one status, with member counts."""
     if not user.is_operator():
-        raise PermissionDenied("Only operators can list organisations.")
+        raise PermissionDenied(_("Only operators can list organisations."))
     if status and status not in Organisation.Status.values:
         raise ValidationError(
-            {"status": f"Unknown status {status!r}; use one of {Organisation.Status.values}."}
+            {
+                "status": _("Unknown status %(status)r; use one of %(choices)s.")
+                % {"status": status, "choices": Organisation.Status.values}
+            }
         )
     queryset = Organisation.objects.annotate(member_count=Count("members"))
     if status:
@@ -83,7 +87,7 @@ def organisation_get(*, user: User, organisation_id: int) -> Organisation:
 def organisation_members(*, organisation: Organisation, user: User) -> QuerySet[User]:
     """The people of ``organisation``, admins first; visible to its members and operators."""
     if user.organisation_id != organisation.id and not user.is_operator():
-        raise PermissionDenied("You can only see the members of your own organisation.")
+        raise PermissionDenied(_("You can only see the members of your own organisation."))
     return User.objects.filter(organisation=organisation, is_active=True).order_by(
         "-is_org_admin", "email", "id"
     )

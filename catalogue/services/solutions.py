@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from search import indexing
 
@@ -284,13 +285,14 @@ def _lock(solution: Solution) -> Solution:
 
 def _ensure_editable(solution: Solution) -> None:
     if solution.status == Solution.Status.ARCHIVED:
-        raise ServiceConflict("Archived solutions cannot be changed.")
+        raise ServiceConflict(_("Archived solutions cannot be changed."))
 
 
 def _check_version(solution: Solution, expected_version: int | None) -> None:
     if expected_version is not None and expected_version != solution.version:
         raise VersionConflict(
-            f"Version {expected_version} is stale: the current version is {solution.version}.",
+            _("Version %(expected)s is stale: the current version is %(current)s.")
+            % {"expected": expected_version, "current": solution.version},
             current_version=solution.version,
         )
 
@@ -319,7 +321,9 @@ def _event(solution: Solution, action: str, *, user, reason: str = "", target: s
 def solution_create(*, user, data: Mapping[str, Any]) -> Solution:
     """Create a draft solution for the user's vendor organisation."""
     if not permissions.is_vendor(user):
-        raise PermissionDenied("Only people acting for a vendor organisation can list solutions.")
+        raise PermissionDenied(
+            _("Only people acting for a vendor organisation can list solutions.")
+        )
     _check_fields(data, SOLUTION_FIELDS)
     solution = Solution(vendor_id=user.organisation_id, status=Solution.Status.DRAFT)
     for field, value in data.items():
@@ -355,7 +359,10 @@ def solution_submit(*, user, solution: Solution) -> Solution:
     with transaction.atomic():
         current = _lock(solution)
         if current.status != Solution.Status.DRAFT:
-            raise ServiceConflict(f"Only drafts can be submitted; this one is {current.status}.")
+            raise ServiceConflict(
+                _("Only drafts can be submitted; this one is %(status)s.")
+                % {"status": current.get_status_display()}
+            )
         current.status = Solution.Status.SUBMITTED
         current.submitted_at = timezone.now()
         _save(current, user=user, reason="submit")
@@ -371,8 +378,11 @@ def solution_publish(*, user, solution: Solution) -> Solution:
         republish = current.status == Solution.Status.PUBLISHED and current.changed_since_review
         if current.status != Solution.Status.SUBMITTED and not republish:
             raise ServiceConflict(
-                f"Only submitted or edited published solutions can be published; "
-                f"this one is {current.status}."
+                _(
+                    "Only submitted or edited published solutions can be published; "
+                    "this one is %(status)s."
+                )
+                % {"status": current.get_status_display()}
             )
         current.status = Solution.Status.PUBLISHED
         current.changed_since_review = False
@@ -393,8 +403,8 @@ def solution_send_back(*, user, solution: Solution, reason: str) -> Solution:
         current = _lock(solution)
         if current.status not in (Solution.Status.SUBMITTED, Solution.Status.PUBLISHED):
             raise ServiceConflict(
-                f"Only submitted or published solutions can be sent back; "
-                f"this one is {current.status}."
+                _("Only submitted or published solutions can be sent back; this one is %(status)s.")
+                % {"status": current.get_status_display()}
             )
         current.status = Solution.Status.DRAFT
         current.review_note = reason.strip()
@@ -411,7 +421,7 @@ def solution_archive(*, user, solution: Solution, reason: str = "") -> Solution:
     with transaction.atomic():
         current = _lock(solution)
         if current.status == Solution.Status.ARCHIVED:
-            raise ServiceConflict("The solution is already archived.")
+            raise ServiceConflict(_("The solution is already archived."))
         current.status = Solution.Status.ARCHIVED
         current.changed_since_review = False
         _save(current, user=user, reason="archive")
@@ -480,6 +490,18 @@ def certification_delete(*, user, certification: Certification) -> None:
         _index_after_commit(solution.id)
 
 
+# How the state of evidence reads inside a sentence ("already verified"), in the reader's language.
+EVIDENCE_STATES = {
+    Verification.PENDING: pgettext_lazy("evidence state", "pending"),
+    Verification.VERIFIED: pgettext_lazy("evidence state", "verified"),
+    Verification.REJECTED: pgettext_lazy("evidence state", "rejected"),
+}
+
+
+def _evidence_state(state: str) -> str:
+    return str(EVIDENCE_STATES.get(state, state))
+
+
 def _verify(obj, *, user, decision: str, note: str, target: str, expected: str | None = None):
     """Record the decision on ``obj`` (locked by the caller).
 
@@ -492,11 +514,16 @@ def _verify(obj, *, user, decision: str, note: str, target: str, expected: str |
         raise ValidationError({"note": [_("Say why the evidence is rejected.")]})
     if obj.verification == decision:
         # Two operators deciding at once (obj is locked): the second learns it is done already.
-        raise ServiceConflict(f"This evidence is already {decision}.")
+        raise ServiceConflict(
+            _("This evidence is already %(state)s.") % {"state": _evidence_state(decision)}
+        )
     if expected is not None and obj.verification != expected:
         raise ServiceConflict(
-            f"This evidence was {obj.verification} meanwhile (you saw it {expected}); "
-            "review it again before deciding."
+            _(
+                "This evidence was %(state)s meanwhile (you saw it %(seen)s); "
+                "review it again before deciding."
+            )
+            % {"state": _evidence_state(obj.verification), "seen": _evidence_state(expected)}
         )
     obj.verification = decision
     obj.verification_note = (note or "").strip()

@@ -1,6 +1,7 @@
 """The admin as the operators' review queue: filters, actions through the services, history."""
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from catalogue.models import Organisation, ReviewEvent
@@ -15,6 +16,8 @@ def admin_client_for_operator(operator_user):
     operator_user.is_superuser = True
     operator_user.save()
     client = Client()
+    # English (picked with the switcher), so assertions do not depend on the Korean catalogue.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     client.force_login(operator_user)
     return client
 

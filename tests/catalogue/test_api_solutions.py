@@ -101,6 +101,29 @@ def test_stale_version_is_a_409_naming_the_current_version(vendor_user, client_f
     assert solution.trl == 8
 
 
+def test_conflicts_and_refusals_are_in_the_requests_language(
+    vendor_user, operator_user, client_for
+):
+    solution = SolutionFactory(vendor=vendor_user.organisation, status="submitted")
+    url = f"/api/v1/solutions/{solution.id}/submit/"
+    korean = client_for(vendor_user).post(url, HTTP_ACCEPT_LANGUAGE="ko")
+    assert korean.status_code == 409
+    assert korean.json()["detail"] == "초안만 심사를 요청할 수 있습니다(현재 상태: 심사 요청됨)."
+    english = client_for(vendor_user).post(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert english.json()["detail"] == (
+        "Only drafts can be submitted; this one is Submitted for review."
+    )
+    queue = client_for(vendor_user).get("/api/v1/review-queue/", HTTP_ACCEPT_LANGUAGE="ko")
+    assert queue.status_code == 403
+    assert queue.json()["detail"] == "운영기관만 할 수 있습니다."
+    other = SolutionFactory(status="published")
+    edit = client_for(vendor_user).patch(
+        f"/api/v1/solutions/{other.id}/", {"trl": 3}, format="json", HTTP_ACCEPT_LANGUAGE="ko"
+    )
+    assert edit.status_code == 403
+    assert edit.json()["detail"] == "이 솔루션을 등록한 공급기업만 변경할 수 있습니다."
+
+
 def test_garbled_if_match_is_a_400(vendor_user, client_for):
     solution = SolutionFactory(vendor=vendor_user.organisation)
     response = client_for(vendor_user).patch(
@@ -257,7 +280,12 @@ def test_a_decision_on_evidence_another_operator_decided_meanwhile_is_a_conflict
     rejected = {"decision": "rejected", "note": "Expired scan.", "expected": "pending"}
     assert client.post(url, rejected, format="json").status_code == 200
     # a second operator, still looking at the pending certification, verifies it
-    response = client.post(url, {"decision": "verified", "expected": "pending"}, format="json")
+    response = client.post(
+        url,
+        {"decision": "verified", "expected": "pending"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert response.status_code == 409
     assert "rejected meanwhile" in response.json()["detail"]
     cert.refresh_from_db()

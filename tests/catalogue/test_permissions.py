@@ -111,7 +111,7 @@ def test_list_shows_each_user_what_it_may_see(users, client_for):
 def test_forbidden_response_says_why(users, client_for):
     solution = SolutionFactory(status="published")
     response = client_for(users["owner"]).patch(
-        f"/api/v1/solutions/{solution.id}/", {"trl": 3}, format="json"
+        f"/api/v1/solutions/{solution.id}/", {"trl": 3}, format="json", HTTP_ACCEPT_LANGUAGE="en"
     )
     assert response.status_code == 403
     assert "vendor that lists" in response.json()["detail"]

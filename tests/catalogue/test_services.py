@@ -133,6 +133,32 @@ def test_publishing_a_draft_is_a_conflict(vendor_user, operator_user):
         services.solution_publish(user=operator_user, solution=solution)
 
 
+def test_a_conflict_names_the_status_by_its_label_in_the_readers_language(vendor_user):
+    solution = _solution_of(vendor_user, status="published")
+    with translation.override("ko"), pytest.raises(services.ServiceConflict) as exc:
+        services.solution_submit(user=vendor_user, solution=solution)
+    assert exc.value.message == "초안만 심사를 요청할 수 있습니다(현재 상태: 게시됨)."
+    with translation.override("en"), pytest.raises(services.ServiceConflict) as exc:
+        services.solution_submit(user=vendor_user, solution=solution)
+    assert exc.value.message == "Only drafts can be submitted; this one is Published."
+
+
+def test_a_stale_version_and_a_decided_evidence_are_told_in_korean(vendor_user, operator_user):
+    solution = _solution_of(vendor_user, version=4)
+    with translation.override("ko"), pytest.raises(services.VersionConflict) as exc:
+        services.solution_update(
+            user=vendor_user, solution=solution, data={"trl": 6}, expected_version=3
+        )
+    assert exc.value.message == "버전 3은(는) 최신이 아닙니다. 현재 버전은 4입니다."
+    cert = CertificationFactory(solution=solution, verification="verified")
+    with translation.override("ko"), pytest.raises(services.ServiceConflict) as exc:
+        services.certification_verify(user=operator_user, certification=cert, decision="verified")
+    assert exc.value.message == "이 증빙은 이미 검증됨 상태입니다."
+    with translation.override("en"), pytest.raises(services.ServiceConflict) as exc:
+        services.certification_verify(user=operator_user, certification=cert, decision="verified")
+    assert exc.value.message == "This evidence is already verified."
+
+
 def test_vendor_cannot_publish_its_own_solution(vendor_user):
     solution = _solution_of(vendor_user, status="submitted")
     with pytest.raises(PermissionDenied):

@@ -427,7 +427,7 @@ def test_two_operators_verifying_one_certification_decide_it_once(operator_user,
         )
         assert sorted(status for status, _ in outcomes) == [200, 409], outcomes
         loser = next(body for status, body in outcomes if status == 409)
-        assert "already verified" in loser["detail"]
+        assert re.search("already verified|이미 검증됨", loser["detail"])
         cert.refresh_from_db()
         assert cert.verification == "verified"
         events = ReviewEvent.objects.filter(target=f"certification:{cert.pk}")
