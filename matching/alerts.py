@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from catalogue.models import Organisation, Solution
 
@@ -26,13 +27,13 @@ def alert_subscribe(
 ) -> AlertSubscription:  # fmt: skip
     """A vendor subscribes to opportunities for one of its solutions or for a category."""
     if not (user.is_authenticated and user.kind == Organisation.Kind.VENDOR):
-        raise PermissionDenied("Only vendors subscribe to opportunity alerts.")
+        raise PermissionDenied(_("Only vendors subscribe to opportunity alerts."))
     if (solution is None) == (not category):
-        raise ValidationError({"solution": ["Give either a solution or a category."]})
+        raise ValidationError({"solution": [_("Give either a solution or a category.")]})
     if solution is not None and solution.vendor_id != user.organisation_id:
-        raise PermissionDenied("Only the vendor that lists the solution may subscribe to it.")
+        raise PermissionDenied(_("Only the vendor that lists the solution may subscribe to it."))
     if not 0 <= threshold <= 1:
-        raise ValidationError({"threshold": ["Must be between 0 and 1."]})
+        raise ValidationError({"threshold": [_("Must be between 0 and 1.")]})
     subscription = AlertSubscription(
         organisation=user.organisation, solution=solution, category=category,
         threshold=threshold, email=email, created_by=user,

@@ -9,8 +9,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
 
 from catalogue.models import Certification, Solution, Verification
+from catalogue.texts import pick
 from catalogue.vocabularies import CertificationType
 
 from .models import Channel, Match, MatchEvent, Registration, RegistrationEvent
@@ -202,6 +204,10 @@ def _owner(user, registration: Registration) -> bool:
     return user.is_operator() or registration.organisation_id == user.organisation_id
 
 
+def _not_a_channel(channel) -> str:
+    return _("%(channel)r is not a channel.") % {"channel": channel}
+
+
 def _event(registration: Registration, before: str, after: str, *, user, note: str = ""):
     RegistrationEvent.objects.create(
         registration=registration, from_status=before, to_status=after, note=note, actor=user
@@ -213,13 +219,16 @@ def registration_open(*, user, match: Match, channel: str, note: str = "") -> Re
     """A buyer or agency opens a registration for a shortlisted match's solution."""
     match = Match.objects.select_related("need", "lead", "solution").get(pk=match.pk)
     if not user_owns_target(user, match) or user.kind == "vendor":
-        raise PermissionDenied("Only the buyer or the agency holding the lead may do this.")
+        raise PermissionDenied(_("Only the buyer or the agency holding the lead may do this."))
     if channel not in Channel.values:
-        raise ValidationError({"channel": [f"{channel!r} is not a channel."]})
+        raise ValidationError({"channel": [_not_a_channel(channel)]})
     if match.status not in OPEN_FROM:
-        raise ValidationError({"match": [f"Shortlist the match first (it is {match.status})."]})
+        message = _("Shortlist the match first (it is %(status)s).") % {
+            "status": match.get_status_display()
+        }
+        raise ValidationError({"match": [message]})
     if match.registrations.filter(channel=channel).exists():
-        raise ValidationError({"channel": ["This match already has a registration here."]})
+        raise ValidationError({"channel": [_("This match already has a registration here.")]})
     registration = Registration.objects.create(
         match=match,
         solution=match.solution,
@@ -237,14 +246,14 @@ def registration_open(*, user, match: Match, channel: str, note: str = "") -> Re
 def registration_update(*, user, registration: Registration, data: dict) -> Registration:
     """Change the note or channel of a draft (its owner)."""
     if not _owner(user, registration):
-        raise PermissionDenied("Only the organisation that opened it may change it.")
+        raise PermissionDenied(_("Only the organisation that opened it may change it."))
     unknown = sorted(set(data) - {"note", "channel"})
     if unknown:
-        raise ValidationError({name: ["Unknown or read-only field."] for name in unknown})
+        raise ValidationError({name: [_("Unknown or read-only field.")] for name in unknown})
     if registration.status != Registration.Status.DRAFT:
-        raise ValidationError({"status": ["Only a draft can be changed."]})
+        raise ValidationError({"status": [_("Only a draft can be changed.")]})
     if "channel" in data and data["channel"] not in Channel.values:
-        raise ValidationError({"channel": [f"{data['channel']!r} is not a channel."]})
+        raise ValidationError({"channel": [_not_a_channel(data["channel"])]})
     for name, value in data.items():
         setattr(registration, name, value)
     registration.save()
@@ -273,25 +282,27 @@ def registration_transition(
         .get(pk=registration.pk)
     )
     if status not in S.values:
-        raise ValidationError({"status": [f"{status!r} is not a status."]})
+        raise ValidationError({"status": [_("%(status)r is not a status.") % {"status": status}]})
     who = TRANSITIONS.get((registration.status, status))
     if who is None:
-        raise ValidationError({"status": [f"A {registration.status} registration cannot become "
-                                          f"{status}."]})  # fmt: skip
+        message = _("A %(current)s registration cannot become %(status)s.") % {
+            "current": registration.get_status_display(),
+            "status": S(status).label,
+        }
+        raise ValidationError({"status": [message]})
     if who == "operator" and not user.is_operator():
-        raise PermissionDenied("Only operators review registrations.")
+        raise PermissionDenied(_("Only operators review registrations."))
     if who == "owner" and not _owner(user, registration):
-        raise PermissionDenied("Only the organisation that opened it may do this.")
+        raise PermissionDenied(_("Only the organisation that opened it may do this."))
     if status == S.REJECTED and not note.strip():
-        raise ValidationError({"note": ["Say why the registration is rejected."]})
+        raise ValidationError({"note": [_("Say why the registration is rejected.")]})
     if status == S.SUBMITTED:
-        items = checklist_dicts(registration)
-        missing = [c["code"] for c in items if not c["met"]]
+        checks = checklist(registration.solution, registration.channel, registration.match)
+        missing = [pick(c, "label") or c.code for c in checks if not c.met]
         if missing:
-            raise ValidationError(
-                {"checklist": [f"Missing before submitting: {', '.join(missing)}."]}
-            )
-        registration.checklist_at_submit = items
+            message = _("Missing before submitting: %(items)s.") % {"items": ", ".join(missing)}
+            raise ValidationError({"checklist": [message]})
+        registration.checklist_at_submit = [asdict(c) for c in checks]
         registration.submitted_at = timezone.now()
     if status in (S.REGISTERED, S.REJECTED):
         registration.decided_at = timezone.now()

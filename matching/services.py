@@ -17,6 +17,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from catalogue.models import Solution
 from catalogue.permissions import ensure_organisation_approved
@@ -260,7 +262,7 @@ def retrieve(texts: list[str], *, category: str = "") -> dict[int, float]:
         if text
     ]
     found = _in_parallel(_search_raw, backend, [text for _, text in feedback])
-    for (row, _), hits in zip(feedback, found, strict=True):
+    for (row, _text), hits in zip(feedback, found, strict=True):
         own = hits.get(row["id"]) or max(hits.values(), default=0.0)
         if own <= 0:
             continue
@@ -486,13 +488,17 @@ def match_set_status(*, match: Match, status: str, user, reason: str = "") -> Ma
         .get(pk=match.pk)
     )
     if not user_owns_target(user, match):
-        raise PermissionDenied("Only the buyer or the agency holding the lead may decide.")
+        raise PermissionDenied(_("Only the buyer or the agency holding the lead may decide."))
     if status not in Match.Status.values:
-        raise ValidationError({"status": [f"Unknown status {status!r}."]})
+        raise ValidationError({"status": [_("Unknown status %(status)r.") % {"status": status}]})
     if status not in ALLOWED_TRANSITIONS[match.status]:
-        raise ValidationError({"status": [f"A {match.status} match cannot become {status}."]})
+        message = _("A %(current)s match cannot become %(status)s.") % {
+            "current": match.get_status_display(),
+            "status": Match.Status(status).label,
+        }
+        raise ValidationError({"status": [message]})
     if status == Match.Status.DECLINED and not reason.strip():
-        raise ValidationError({"reason": ["Say why the match is declined."]})
+        raise ValidationError({"reason": [_("Say why the match is declined.")]})
     MatchEvent.objects.create(
         match=match, from_status=match.status, to_status=status, reason=reason, actor=user
     )
@@ -525,15 +531,22 @@ LEAD_FIELDS = (
 )  # fmt: skip
 
 
+# The refusal for each kind _require_kind is asked for, in the reader's language.
+KIND_ONLY = {
+    "municipality": gettext_lazy("Only municipality users may do this."),
+    "agency": gettext_lazy("Only agency users may do this."),
+}
+
+
 def _require_kind(user, kind: str) -> None:
     if not (user.is_authenticated and (user.kind == kind or user.is_operator())):
-        raise PermissionDenied(f"Only {kind} users may do this.")
+        raise PermissionDenied(str(KIND_ONLY[kind]))
 
 
 def _apply(instance, data: dict, allowed: tuple[str, ...]) -> None:
     unknown = sorted(set(data) - set(allowed))
     if unknown:
-        raise ValidationError({name: ["Unknown or read-only field."] for name in unknown})
+        raise ValidationError({name: [_("Unknown or read-only field.")] for name in unknown})
     for name, value in data.items():
         setattr(instance, name, value)
     # The one constraint (a title) is checked by the model's clean(), which names the fields;
@@ -563,7 +576,7 @@ def need_create(*, user, data: dict) -> Need:
 
 def _require_need_owner(user, need: Need) -> None:
     if not (user.is_operator() or need.organisation_id == user.organisation_id):
-        raise PermissionDenied("Only the buyer's organisation may change this need.")
+        raise PermissionDenied(_("Only the buyer's organisation may change this need."))
 
 
 @transaction.atomic
@@ -607,7 +620,7 @@ def lead_update(*, user, lead: Lead, data: dict) -> Lead:
     """Change a lead (its agency or the operator) and match it again."""
     _require_kind(user, "agency")
     if not (user.is_operator() or lead.organisation_id in (None, user.organisation_id)):
-        raise PermissionDenied("Only the agency holding the lead may change it.")
+        raise PermissionDenied(_("Only the agency holding the lead may change it."))
     _apply(lead, data, LEAD_FIELDS)
     lead.save()
     lead_match(lead=lead)

@@ -80,7 +80,7 @@ class NeedViewSet(
     def matches(self, request, pk=None):
         need = self.get_object()
         if not (request.user.is_operator() or need.organisation_id == request.user.organisation_id):
-            raise PermissionDenied("Only the buyer's organisation sees its matches.")
+            raise PermissionDenied(_("Only the buyer's organisation sees its matches."))
         if request.query_params.get("refresh") or not need.matches.exists():
             services.need_match(need=need)
         page = self.paginate_queryset(selectors.match_list(need=need))
@@ -121,7 +121,7 @@ class LeadViewSet(
     def matches(self, request, pk=None):
         lead: Lead = self.get_object()
         if not (request.user.is_operator() or request.user.kind == "agency"):
-            raise PermissionDenied("Only export agencies see a lead's matches.")
+            raise PermissionDenied(_("Only export agencies see a lead's matches."))
         if request.query_params.get("refresh") or not lead.matches.exists():
             services.lead_match(lead=lead)
         page = self.paginate_queryset(selectors.match_list(lead=lead))
@@ -144,7 +144,7 @@ class SolutionOpportunitiesView(APIView):
         solution = get_object_or_404(Solution.objects.visible_to(request.user), pk=pk)
         if not (request.user.is_operator() or solution.vendor_id == request.user.organisation_id):
             raise PermissionDenied(
-                "Only the vendor that lists the solution sees its opportunities."
+                _("Only the vendor that lists the solution sees its opportunities.")
             )
         refresh = bool(request.query_params.get("refresh"))
         matches = services.solution_opportunities(solution=solution, refresh=refresh)

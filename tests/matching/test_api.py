@@ -25,12 +25,13 @@ def solution(vendor_user, reindex):
     return s
 
 
-def create_need(client):
+def create_need(client, **extra):
     return client.post(
         "/api/v1/needs/",
         {"title_en": "Smart parking guidance", "category": "mobility", "budget_max": "300000000",
          "budget_currency": "KRW", "required_certifications": ["gs"], "deadline": "2027-03-31"},
         format="json",
+        **extra,
     )  # fmt: skip
 
 
@@ -51,6 +52,28 @@ def test_municipality_creates_a_private_need_and_sees_its_matches_once_published
     assert client_for(vendor_user).get(f"/api/v1/needs/{need_id}/matches/").status_code == 403
     opp = client_for(vendor_user).get(f"/api/v1/solutions/{solution.id}/opportunities/")
     assert [m["need"] for m in opp.json()["results"]] == [need_id]
+
+
+def test_refusals_are_in_the_requests_language(
+    client_for, municipality_user, vendor_user, agency_user, solution
+):
+    buyer = client_for(municipality_user)
+    need_id = create_need(buyer).json()["id"]
+    assert buyer.post(f"/api/v1/needs/{need_id}/publish/").status_code == 200
+    refused = client_for(vendor_user).get(
+        f"/api/v1/needs/{need_id}/matches/", HTTP_ACCEPT_LANGUAGE="ko"
+    )
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == "이 수요를 등록한 기관만 매칭 결과를 볼 수 있습니다."
+    posted = create_need(client_for(agency_user), HTTP_ACCEPT_LANGUAGE="ko")
+    assert posted.status_code == 403
+    assert posted.json()["detail"] == "지자체 사용자만 할 수 있습니다."
+    alert = client_for(vendor_user).post(
+        "/api/v1/alert-subscriptions/", {"category": "mobility", "threshold": 2}, format="json",
+        HTTP_ACCEPT_LANGUAGE="ko",
+    )  # fmt: skip
+    assert alert.status_code == 400
+    assert alert.json()["errors"]["threshold"] == ["0과 1 사이여야 합니다."]
 
 
 def test_vendor_and_agency_cannot_post_needs(client_for, vendor_user, agency_user):

@@ -5,7 +5,7 @@ import re
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from catalogue.models import Solution
 from matching import registrations, services
@@ -139,15 +139,41 @@ def test_workflow_with_audit_trail_and_roles(
     assert Match.objects.get(pk=need_match.pk).status == "registered"
 
 
+def refusal(language: str, call, **kwargs) -> dict:
+    """The errors of the ValidationError ``call(**kwargs)`` raises, read in ``language``."""
+    with translation.override(language), pytest.raises(ValidationError) as caught:
+        call(**kwargs)
+    return caught.value.message_dict
+
+
 def test_submitting_with_missing_requirements_is_refused(need_match, municipality_user):
     reg = registrations.registration_open(
         user=municipality_user, match=need_match, channel="pps-innovation"
     )
-    with pytest.raises(ValidationError) as caught:
-        registrations.registration_transition(
-            user=municipality_user, registration=reg, status="submitted"
-        )
-    assert "channel_certification" in str(caught.value)
+    submit = {"user": municipality_user, "registration": reg, "status": "submitted"}
+    # the checklist items by their labels, in the reader's language
+    assert refusal("en", registrations.registration_transition, **submit)["checklist"] == [
+        "Missing before submitting: "
+        "A valid Public procurement innovation product certificate on June 30, 2027."
+    ]
+    assert refusal("ko", registrations.registration_transition, **submit)["checklist"] == [
+        "제출하기 전에 다음 항목을 갖춰야 합니다: "
+        "2027년 6월 30일 기준 유효한 혁신제품(조달청) 인증."
+    ]
+
+
+def test_registration_refusals_are_in_the_readers_language(need_match, municipality_user):
+    reg = registrations.registration_open(
+        user=municipality_user, match=need_match, channel="digital-mall"
+    )
+    register = {"user": municipality_user, "registration": reg, "status": "registered"}
+    assert refusal("ko", registrations.registration_transition, **register)["status"] == [
+        "작성 중 상태인 등록은 등록됨 상태로 바꿀 수 없습니다."
+    ]
+    moon = {"user": municipality_user, "match": need_match, "channel": "moon"}
+    assert refusal("ko", registrations.registration_open, **moon)["channel"] == [
+        "'moon'은(는) 조달 채널이 아닙니다."
+    ]
 
 
 def test_a_suggested_match_cannot_be_registered(solution, municipality_user):

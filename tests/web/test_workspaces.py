@@ -981,7 +981,11 @@ def test_registration_with_missing_evidence_cannot_be_submitted(
         {"status": "submitted", "note": "typed note"},
     )
     assert response.status_code == 400
-    assert "channel_certification" in _text(response)
+    # the missing item by its label (the checklist's own code, channel_certification, is not
+    # something people read)
+    assert "Missing before submitting: A valid Public procurement innovation product" in _text(
+        response
+    )
     assert "typed note</textarea>" in _text(response)
     registration.refresh_from_db()
     assert registration.status == "draft"
