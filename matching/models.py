@@ -5,6 +5,8 @@ Writes go through ``services.py``; reads through ``selectors.py``; scoring is pu
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -235,11 +237,34 @@ class MatchEvent(models.Model):
     )
     at = models.DateTimeField(auto_now_add=True)
 
+    # The reason the system writes when a registration of the match is registered: stored as
+    # this English text (rows from before this constant have the same text) and shown in the
+    # reader's language, with the channel's name.
+    REGISTERED_REASON = "Registration {number} ({channel}) registered."
+    REGISTERED_REASON_PATTERN = re.compile(r"Registration (\d+) \(([a-z-]+)\) registered\.")
+
     class Meta:
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
         return f"{self.match_id}: {self.from_status} → {self.to_status}"
+
+    @classmethod
+    def registered_reason(cls, registration: Registration) -> str:
+        """The reason stored when ``registration`` is registered."""
+        return cls.REGISTERED_REASON.format(number=registration.pk, channel=registration.channel)
+
+    @property
+    def reason_display(self) -> str:
+        """The reason in the reader's language if the system wrote it; a person's as written."""
+        found = self.REGISTERED_REASON_PATTERN.fullmatch(self.reason)
+        if found is None:
+            return self.reason
+        number, channel = found.groups()
+        return _("Registration %(number)s (%(channel)s) registered.") % {
+            "number": number,
+            "channel": dict(Channel.choices).get(channel, channel),
+        }
 
 
 class Channel(models.TextChoices):

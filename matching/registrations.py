@@ -315,7 +315,7 @@ def registration_transition(
             match=match,
             from_status=match.status,
             to_status=Match.Status.REGISTERED,
-            reason=f"Registration {registration.pk} ({registration.channel}) registered.",
+            reason=MatchEvent.registered_reason(registration),
             actor=user,
         )
         match.status = Match.Status.REGISTERED

@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 from catalogue.models import Solution
 from matching import registrations, services
 from matching.dossier import registration_dossier_html, registration_dossier_json
-from matching.models import Lead, Match, Need
+from matching.models import Lead, Match, MatchEvent, Need
 from tests.factories import (
     CertificationFactory,
     KpiFactory,
@@ -137,6 +137,30 @@ def test_workflow_with_audit_trail_and_roles(
         ("under_review", "registered", operator_user.id),
     ]
     assert Match.objects.get(pk=need_match.pk).status == "registered"
+
+
+def test_the_registered_reason_on_the_match_reads_in_the_readers_language(
+    need_match, municipality_user, operator_user
+):
+    reg = registrations.registration_open(
+        user=municipality_user, match=need_match, channel="digital-mall"
+    )
+    for status, user in [
+        ("submitted", municipality_user),
+        ("under_review", operator_user),
+        ("registered", operator_user),
+    ]:
+        reg = registrations.registration_transition(user=user, registration=reg, status=status)
+    event = MatchEvent.objects.get(match=need_match, to_status="registered")
+    assert event.reason == f"Registration {reg.pk} (digital-mall) registered."  # stored so
+    with translation.override("ko"):
+        assert event.reason_display == f"조달 등록 {reg.pk}번(디지털서비스몰)이 완료되었습니다."
+    with translation.override("en"):
+        assert event.reason_display == f"Registration {reg.pk} (Digital service mall) registered."
+    typed = MatchEvent.objects.get(match=need_match, to_status="shortlisted")
+    typed.reason = "Registration 7 (by phone) registered."  # a person's words stay as written
+    with translation.override("ko"):
+        assert typed.reason_display == "Registration 7 (by phone) registered."
 
 
 def refusal(language: str, call, **kwargs) -> dict:
