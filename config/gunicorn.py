@@ -1,10 +1,16 @@
 """Gunicorn settings for ``make serve``; every value can be overridden from the environment."""
 
-import multiprocessing
 import os
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("WEB_CONCURRENCY", min(4, multiprocessing.cpu_count() * 2 + 1)))
+# One sync worker per core this process may run on, plus one. The work is mostly CPU (search,
+# templates, SQLite in-process), so many more workers than cores only add switching and cache
+# misses; the one extra keeps a core busy while another worker waits on a write. Measured on 2
+# cores (search alone, wrk at 32 connections): 2 workers 264-291 requests/s at p99 153-161 ms,
+# 3 workers 236-279 at 160-191 ms, 4 (the former default, min(4, 2 x cores + 1)) 226 at
+# 202-208 ms; under bench/load.py's mix with writes (one run each), 3 workers served 258
+# requests/s, 2 only 228.
+workers = int(os.environ.get("WEB_CONCURRENCY", len(os.sched_getaffinity(0)) + 1))
 # Sync workers, one request at a time each, behind the TLS proxy that buffers slow clients: a
 # worker takes a connection only when it is free, so the kernel's accept queue spreads the load.
 # Threaded (gthread) workers took every keep-alive connection they could and kept it: under load
