@@ -80,9 +80,9 @@ class _HitQuery:
         self.vendor_columns: list[tuple[int, str]] = []
         for position, col in enumerate(columns):
             model, attname = col.target.model, col.target.attname
-            target = self.solution_columns if model is Solution else self.vendor_columns
             if model not in (Solution, Organisation):
                 raise AssertionError(f"hit query selects {model.__name__}.{attname}")
+            target = self.solution_columns if model is Solution else self.vendor_columns
             target.append((position, attname))
 
     def fetch(self, ids: list[int]) -> list[Solution]:
