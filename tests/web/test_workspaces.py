@@ -739,6 +739,21 @@ def test_buyer_shortlists_and_declines_with_a_reason(web, municipality_user, ven
     assert match.status == Match.Status.DECLINED and match.decline_reason == "Too dear."
 
 
+def test_a_decision_refused_because_the_match_moved_meanwhile_says_why(
+    web, municipality_user, vendor_user
+):
+    client = web(municipality_user)
+    need, solution = _published_need(client, vendor_user)
+    match = Match.objects.get(need=need, solution=solution)
+    url = reverse("matching:buyer-match-status", args=[match.pk])
+    prefix = f"m{match.pk}"
+    client.post(url, {f"{prefix}-status": "shortlisted"})
+    # A colleague's page, still showing the match as suggested, shortlists it again.
+    response = client.post(url, {f"{prefix}-status": "shortlisted"})
+    assert response.status_code == 400
+    assert "A Shortlisted match cannot become Shortlisted." in _text(response)
+
+
 def test_buyer_cannot_decide_on_another_municipalitys_match(web, municipality_user, vendor_user):
     other = UserFactory(organisation=OrganisationFactory(kind="municipality", tier="city"))
     need, solution = _published_need(web(other), vendor_user)
