@@ -499,7 +499,8 @@ def _pilot_phrases(target: TargetProfile, solution: SolutionProfile) -> tuple[st
             where_en = f"{_count_en(n)} {singular if n == 1 else plural}"
             pops = [p.population for p in alike if p.population]
             if pops:
-                bound = _round_up(max(pops))
+                # Strictly above the largest: a county of 50,000 people is not "under 50,000".
+                bound = _round_up(max(pops) + 1)
                 en = f"piloted in {where_en} of under {bound:,} people"
                 ko = f"인구 {_population_ko(bound)} 이하 {ko_tier} {n}곳에서 실증"
             else:

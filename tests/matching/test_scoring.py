@@ -89,6 +89,17 @@ def test_compliant_county_solution_is_explained_in_both_languages():
     }  # fmt: skip
 
 
+def test_a_pilot_city_of_a_round_population_is_not_said_to_be_under_it():
+    """A county of exactly 50,000 people is not "under 50,000"."""
+    result = score_match(
+        COUNTY_NEED, solution(pilots=(county_pilot(population=50_000),)), text=0.9,
+        rates=RATES, today=TODAY,
+    )  # fmt: skip
+    assert "of under 50,000 people" not in result.explanation_en
+    assert "piloted in one county of under 60,000 people" in result.explanation_en.lower()
+    assert "인구 6만 명 이하 군 1곳에서 실증" in result.explanation_ko
+
+
 def test_the_explained_kpi_gain_is_the_figure_the_solution_page_shows():
     """A lead time raised from 0.5 h to 6 h is 1,100 % better: not a capped "999 %"."""
     eleven_fold = solution(pilots=(county_pilot(gain=11.0),))
