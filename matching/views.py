@@ -48,7 +48,7 @@ def _factor_labels() -> dict[str, str]:
         "budget": _("Budget"),
         "city_size": _("Pilots in cities of this size"),
         "evidence": _("Verified pilot evidence"),
-        "readiness": _("Readiness (languages, countries, TRL)"),
+        "readiness": _("Readiness (languages, countries)"),
         "recency": _("Recent activity"),
     }
 

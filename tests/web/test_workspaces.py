@@ -721,6 +721,19 @@ def test_buyer_publishes_and_sees_the_explained_shortlist(web, municipality_user
     assert f"ids={solution.pk}" in page
 
 
+def test_score_breakdown_does_not_name_a_factor_the_score_ignores(
+    web, municipality_user, vendor_user
+):
+    """Readiness weighs languages and countries (``scoring.readiness_fit``), not the TRL."""
+    need, _ = _published_need(web(municipality_user), vendor_user)
+    url = reverse("matching:buyer-need", args=[need.pk])
+    page = _text(web(municipality_user).get(url))
+    assert '<th scope="row">Readiness (languages, countries)</th>' in page
+    page = _text(web(municipality_user, language="ko").get(url))
+    assert '<th scope="row">준비도(언어, 국가)</th>' in page
+    assert "TRL" not in page
+
+
 def test_buyer_shortlists_and_declines_with_a_reason(web, municipality_user, vendor_user):
     client = web(municipality_user)
     need, solution = _published_need(client, vendor_user)
