@@ -268,8 +268,13 @@ def solution_detail(request: HttpRequest, solution_id: int) -> HttpResponse:
         (c, certification_state(c, today), BADGE_TEXT[certification_state(c, today)])
         for c in solution.certifications.all()
     ]
+    # A pilot the operator rejected stays listed, marked so, but its figures are not charted.
     pilots = [
-        (pilot, pick(pilot, "summary", language), [kpi_chart(k) for k in pilot.kpis.all()])
+        (
+            pilot,
+            pick(pilot, "summary", language),
+            [kpi_chart(k) for k in pilot.kpis.all()] if _accepted(pilot) else [],
+        )
         for pilot in solution.pilots.all()
     ]
     compare_ids = _compare_ids(request)
@@ -291,6 +296,11 @@ def solution_detail(request: HttpRequest, solution_id: int) -> HttpResponse:
             "today": today,
         },
     )
+
+
+def _accepted(pilot: Pilot) -> bool:
+    """Whether a pilot's figures count: every pilot but those the operator rejected."""
+    return pilot.verification != Verification.REJECTED
 
 
 def _compare_ids(request: HttpRequest) -> list[int]:
@@ -379,7 +389,8 @@ def compare(request: HttpRequest) -> HttpResponse:
     language = (get_language() or "ko")[:2]
     columns = []
     for s in solutions:
-        kpis = [k for p in s.pilots.all() for k in p.kpis.all()]
+        pilots = [p for p in s.pilots.all() if _accepted(p)]
+        kpis = [k for p in pilots for k in p.kpis.all()]
         improvements = [k.improvement for k in kpis if k.improvement is not None]
         columns.append(
             {
@@ -397,9 +408,9 @@ def compare(request: HttpRequest) -> HttpResponse:
                     (c, BADGE_TEXT[certification_state(c, today)], certification_state(c, today))
                     for c in s.certifications.all()
                 ],
-                "pilots": len(s.pilots.all()),
+                "pilots": len(pilots),
                 "verified_pilots": sum(
-                    1 for p in s.pilots.all() if p.verification == Verification.VERIFIED
+                    1 for p in pilots if p.verification == Verification.VERIFIED
                 ),
                 "best_kpi": (f"{max(improvements) * 100:.1f}%" if improvements else "–"),
             }
@@ -446,7 +457,10 @@ def dashboard_figures() -> dict[str, list[tuple[str, float, str]]]:
         if tier_counts.get(value)
     ]
     gains: dict[str, list[float]] = defaultdict(list)
-    for kpi in Kpi.objects.filter(pilot__solution__in=published).select_related("pilot__solution"):
+    kpis = Kpi.objects.filter(pilot__solution__in=published).exclude(
+        pilot__verification=Verification.REJECTED
+    )
+    for kpi in kpis.select_related("pilot__solution"):
         if kpi.improvement is not None:
             gains[kpi.pilot.solution.category].append(kpi.improvement)
     kpi_rows = []

@@ -473,3 +473,25 @@ def test_search_results_mark_texts_shown_in_the_other_language():
     assert '<span class="visually-hidden">: <span lang="ko">버스 승강장 센서</span></span>' in page
     assert re.search(r'<p lang="ko">[^<]*정류장', page)
     assert both.summary_en and f"<p>{both.summary_en}</p>" in page
+
+
+def test_a_pilot_the_operator_rejected_shows_no_kpi_chart_and_counts_nowhere():
+    solution = SolutionFactory(status=PUBLISHED, category="water", name_en="Leak finder")
+    kept = KpiFactory(pilot=PilotFactory(solution=solution), baseline=10, result=9)
+    rejected_pilot = PilotFactory(
+        solution=solution, city="Nowhere", verification="rejected", verification_note="Forged."
+    )
+    rejected = KpiFactory(pilot=rejected_pilot, baseline=10, result=1, better="lower")
+
+    html = english().get(f"/solutions/{solution.pk}/").content.decode()
+    assert f'id="kpi-{kept.pk}-title"' in html
+    assert f'id="kpi-{rejected.pk}-title"' not in html  # its 90 % claim is not charted
+    assert "Rejected by the operator" in html
+    korean = Client(HTTP_ACCEPT_LANGUAGE="ko").get(f"/solutions/{solution.pk}/").content.decode()
+    assert "운영기관이 이 실증의 증빙을 인정하지 않아" in korean
+
+    compare = english().get(f"/compare/?ids={solution.pk}").context["columns"][0]
+    assert compare["best_kpi"] == "10.0%" and compare["pilots"] == 1
+
+    charts = {c.id: c for c in english().get("/dashboard/").context["charts"]}
+    assert [(b.label, b.value) for b in charts["chart-kpis"].bars] == [("Water", 10.0)]
