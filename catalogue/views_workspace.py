@@ -230,8 +230,12 @@ def vendor_image_delete(request: HttpRequest, solution_id: int, image_id: int) -
     """Remove an image."""
     solution = _own_solution(request, solution_id)
     image = get_object_or_404(SolutionImage, pk=image_id, solution=solution)
-    images.solution_image_delete(user=request.user, image=image)
-    messages.success(request, _("The image is removed."))
+    try:
+        images.solution_image_delete(user=request.user, image=image)
+    except ServiceConflict as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The image is removed."))
     return redirect("catalogue:vendor-solution", solution_id=solution.pk)
 
 

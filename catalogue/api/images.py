@@ -18,6 +18,8 @@ from catalogue.images import solution_image_create, solution_image_delete
 from catalogue.models import Solution, SolutionImage
 from catalogue.permissions import ensure_can_view_solution
 
+from .views import ServiceErrorsMixin
+
 
 class SolutionImageOutputSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
@@ -68,7 +70,7 @@ def _visible_solution(request, solution_id: int) -> Solution:
     return solution
 
 
-class SolutionImageListCreateApi(APIView):
+class SolutionImageListCreateApi(ServiceErrorsMixin, APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
@@ -92,6 +94,7 @@ class SolutionImageListCreateApi(APIView):
             ),
             403: OpenApiResponse(description="Not the solution's vendor or an operator."),
             404: OpenApiResponse(description="No such solution visible to you."),
+            409: OpenApiResponse(description="The solution is archived."),
         },
         tags=["images"],
     )
@@ -116,7 +119,7 @@ class SolutionImageListCreateApi(APIView):
         return Response(out.data, status=status.HTTP_201_CREATED)
 
 
-class SolutionImageDetailApi(APIView):
+class SolutionImageDetailApi(ServiceErrorsMixin, APIView):
     def _get(self, request, pk: int) -> SolutionImage:
         image = get_object_or_404(SolutionImage.objects.select_related("solution"), pk=pk)
         ensure_can_view_solution(request.user, image.solution)
@@ -137,6 +140,7 @@ class SolutionImageDetailApi(APIView):
             204: OpenApiResponse(description="Deleted, with its files."),
             403: OpenApiResponse(description="Not the solution's vendor or an operator."),
             404: OpenApiResponse(description="No such image visible to you."),
+            409: OpenApiResponse(description="The solution is archived."),
         },
         tags=["images"],
     )

@@ -428,3 +428,37 @@ def test_very_large_jpeg_is_decoded_at_scale_and_stored_at_2560(
         right = stored.getpixel((2400, 400))
     assert left[0] > 200 and left[2] < 60
     assert right[2] > 200 and right[0] < 60
+
+
+def test_an_image_added_to_or_removed_from_a_published_solution_returns_it_to_review(
+    english, vendor_user, published, django_capture_on_commit_callbacks
+):
+    client = english(vendor_user)
+    response = upload(client, published.id, "a.png", image_zoo.plain_png())
+    assert response.status_code == 201
+    published.refresh_from_db()
+    assert published.changed_since_review and published.version == 2
+
+    published.changed_since_review = False
+    published.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.delete(f"/api/v1/images/{response.json()['id']}/").status_code == 204
+    published.refresh_from_db()
+    assert published.changed_since_review and published.version == 3
+
+
+def test_an_archived_solution_takes_no_image_and_keeps_its_images(
+    english, vendor_user, solution, settings
+):
+    client = english(vendor_user)
+    kept = upload(client, solution.id, "a.png", image_zoo.plain_png()).json()["id"]
+    solution.refresh_from_db()
+    solution.status = "archived"
+    solution.save()
+
+    refused = upload(client, solution.id, "b.png", image_zoo.plain_png())
+    assert refused.status_code == 409
+    assert "Archived solutions cannot be changed." in refused.json()["detail"]
+    assert client.delete(f"/api/v1/images/{kept}/").status_code == 409
+    assert list(SolutionImage.objects.values_list("id", flat=True)) == [kept]
+    assert len(media_files(settings)) == 2
