@@ -284,6 +284,8 @@ def solution_detail(request: HttpRequest, solution_id: int) -> HttpResponse:
         {
             "solution": solution,
             "name": pick(solution, "name", language),
+            # The heading's language: the page's, unless the name is only in the other one.
+            "name_lang": language if getattr(solution, f"name_{language}") else other,
             "texts": texts,
             "images": list(solution.images.all()),
             "certifications": certifications,

@@ -495,3 +495,14 @@ def test_a_pilot_the_operator_rejected_shows_no_kpi_chart_and_counts_nowhere():
 
     charts = {c.id: c for c in english().get("/dashboard/").context["charts"]}
     assert [(b.label, b.value) for b in charts["chart-kpis"].bars] == [("Water", 10.0)]
+
+
+def test_solution_page_heading_falls_back_to_the_name_in_the_other_language():
+    solution = SolutionFactory(
+        status=PUBLISHED, name_en="", name_ko="누수 탐지기", summary_en="Finds leaks in pipes."
+    )
+    html = english().get(f"/solutions/{solution.pk}/").content.decode()
+    heading = re.search(r"<h1[^>]*>(.*?)</h1>", html, re.S)
+    assert heading.group(1).strip() == "누수 탐지기"
+    assert re.search(r'<h1 lang="ko"', html)
+    assert "Finds leaks in pipes." in html
