@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status, viewsets
@@ -80,7 +81,7 @@ def _expected_version(request, data: dict) -> int | None:
             return int(raw)
         except ValueError:
             raise exceptions.ValidationError(
-                {"If-Match": ['Expected the solution\'s version number, e.g. "3".']}
+                {"If-Match": [_('Expected the solution\'s version number, e.g. "3".')]}
             )
     return version
 

@@ -450,3 +450,16 @@ def test_an_unknown_field_is_reported_beside_the_other_errors(vendor_user, clien
     )
     assert response.status_code == 400
     assert set(response.json()["errors"]) == {"category", "colour"}
+
+
+def test_garbled_if_match_is_explained_in_the_readers_language(vendor_user, client_for):
+    solution = SolutionFactory(vendor=vendor_user.organisation)
+    response = client_for(vendor_user).patch(
+        f"/api/v1/solutions/{solution.id}/",
+        {"trl": 5},
+        format="json",
+        HTTP_IF_MATCH="abc",
+        HTTP_ACCEPT_LANGUAGE="ko",
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"]["If-Match"] == ['솔루션의 버전 번호를 보내야 합니다(예: "3").']
