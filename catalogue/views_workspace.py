@@ -139,6 +139,8 @@ def vendor_solution_edit(request: HttpRequest, solution_id: int) -> HttpResponse
                 )
             except ValidationError as error:
                 apply_service_errors(form, error)
+            except services.VersionConflict as error:
+                form = _form_on_current_version(request, solution, error)
             except ServiceConflict as error:
                 form.add_error(None, error.message)
             else:
@@ -152,6 +154,30 @@ def vendor_solution_edit(request: HttpRequest, solution_id: int) -> HttpResponse
         )
     form = SolutionForm(initial=SolutionForm.initial_for(solution))
     return render(request, "workspace/solution_form.html", {"form": form, "solution": solution})
+
+
+def _form_on_current_version(request: HttpRequest, solution: Solution, error) -> SolutionForm:
+    """The form as typed, moved onto the version saved meanwhile, saying which saved values
+    saving it again would replace: nothing typed is lost, and nothing is overwritten unseen."""
+    current = Solution.objects.get(pk=solution.pk)
+    data = request.POST.copy()
+    data["version"] = str(current.version)
+    form = SolutionForm(data)
+    form.is_valid()
+    replaced = [
+        str(form.fields[name].label)
+        for name, value in form.service_data().items()
+        if value != getattr(current, name)
+    ]
+    if replaced:
+        advice = _(
+            "What you typed is kept below. Saving it again replaces what is saved now in: "
+            "%(fields)s."
+        ) % {"fields": ", ".join(replaced)}
+    else:
+        advice = _("What you typed is what is saved now: there is nothing to save again.")
+    form.add_error(None, f"{error.message} {advice}")
+    return form
 
 
 def _solution_page(request: HttpRequest, solution: Solution, status: int = 200, **forms):

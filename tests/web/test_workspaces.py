@@ -248,6 +248,18 @@ def test_vendor_edits_a_solution_and_a_stale_version_is_refused(web, vendor_user
     assert "stale" in _text(stale)
     solution.refresh_from_db()
     assert solution.name_en == "Smart streetlight control"
+    # nothing typed is lost: the form keeps it, on the current version, naming what it replaces
+    form = stale.context["form"]
+    assert form["name_en"].value() == "Lost edit" and form["version"].value() == "2"
+    assert "replaces what is saved now in: Name (English)." in _text(stale)  # that field only
+    korean = web(vendor_user, language="ko").post(
+        url, {**SOLUTION_POST, "name_en": "Lost edit", "version": 1}
+    )
+    assert "다시 저장하면 지금 저장된 다음 항목을 바꿉니다: 이름(영어)." in _text(korean)
+    again = client.post(url, {**SOLUTION_POST, "name_en": "Lost edit", "version": 2})
+    assert again.status_code == 302
+    solution.refresh_from_db()
+    assert solution.name_en == "Lost edit" and solution.version == 3
 
 
 def test_vendor_uploads_an_image_and_sees_its_thumbnail(web, vendor_user):
