@@ -20,7 +20,7 @@ import search.indexing
 
 from .models import Solution, SolutionImage
 from .permissions import ensure_owner_or_operator
-from .services.solutions import _ensure_editable, _touch
+from .services.solutions import ensure_editable, record_edit
 from .validators import DecodedImage, random_storage_name, validate_image_upload
 
 logger = logging.getLogger(__name__)
@@ -165,13 +165,13 @@ def solution_image_create(
         with transaction.atomic():
             # Lock the solution row so two uploads do not get the same position.
             current = Solution.objects.select_for_update().get(pk=solution.pk)
-            _ensure_editable(current)
+            ensure_editable(current)
             last = solution.images.aggregate(last=Max("position"))["last"]
             image.position = 0 if last is None else last + 1
             image.save()
             # A new picture is a change like any other: a published solution goes back in the
             # operator's queue, and the version moves.
-            _touch(current, user=user, reason="image added")
+            record_edit(current, user=user, reason="image added")
             transaction.on_commit(lambda: search.indexing.solution_changed(solution.id))
     except BaseException:
         _delete_files(image.image, image.thumbnail)
@@ -186,9 +186,9 @@ def solution_image_delete(*, user, image: SolutionImage) -> None:
     files = (image.image, image.thumbnail)
     with transaction.atomic():
         current = Solution.objects.select_for_update().get(pk=solution.pk)
-        _ensure_editable(current)
+        ensure_editable(current)
         image.delete()
-        _touch(current, user=user, reason="image removed")
+        record_edit(current, user=user, reason="image removed")
         transaction.on_commit(lambda: search.indexing.solution_changed(solution.id))
         # Files go only once the row is really gone; a rollback keeps both.
         transaction.on_commit(lambda: _delete_files(*files))

@@ -283,7 +283,8 @@ def _lock(solution: Solution) -> Solution:
     return Solution.objects.select_for_update().get(pk=solution.pk)
 
 
-def _ensure_editable(solution: Solution) -> None:
+def ensure_editable(solution: Solution) -> None:
+    """Refuse any change to an archived solution (its images too: catalogue/images.py)."""
     if solution.status == Solution.Status.ARCHIVED:
         raise ServiceConflict(_("Archived solutions cannot be changed."))
 
@@ -297,7 +298,7 @@ def _check_version(solution: Solution, expected_version: int | None) -> None:
         )
 
 
-def _touch(solution: Solution, *, user, reason: str) -> None:
+def record_edit(solution: Solution, *, user, reason: str) -> None:
     """Record an edit of the solution or its evidence: new version, back in the review queue."""
     solution.version += 1
     if solution.status == Solution.Status.PUBLISHED:
@@ -342,12 +343,12 @@ def solution_update(
     _check_fields(data, SOLUTION_FIELDS)
     with transaction.atomic():
         current = _lock(solution)
-        _ensure_editable(current)
+        ensure_editable(current)
         _check_version(current, expected_version)
         for field, value in data.items():
             setattr(current, field, value)
         _validate_solution(current)
-        _touch(current, user=user, reason="update")
+        record_edit(current, user=user, reason="update")
         _index_after_commit(current.id)
     return current
 
@@ -445,10 +446,10 @@ def certification_create(*, user, solution: Solution, data: Mapping[str, Any]) -
         _validate_evidence(data["evidence"])
     with transaction.atomic():
         current = _lock(solution)
-        _ensure_editable(current)
+        ensure_editable(current)
         cert.solution = current
         _save(cert, user=user, reason="create")
-        _touch(current, user=user, reason="certification added")
+        record_edit(current, user=user, reason="certification added")
         _index_after_commit(current.id)
     return cert
 
@@ -463,7 +464,7 @@ def certification_update(
         _validate_evidence(data["evidence"])
     with transaction.atomic():
         solution = _lock(certification.solution)
-        _ensure_editable(solution)
+        ensure_editable(solution)
         cert = Certification.objects.select_for_update().get(pk=certification.pk)
         for field, value in data.items():
             setattr(cert, field, value)
@@ -473,7 +474,7 @@ def certification_update(
         cert.verified_by = None
         cert.verified_at = None
         _save(cert, user=user, reason="update")
-        _touch(solution, user=user, reason="certification changed")
+        record_edit(solution, user=user, reason="certification changed")
         _index_after_commit(solution.id)
     return cert
 
@@ -483,10 +484,10 @@ def certification_delete(*, user, certification: Certification) -> None:
     permissions.ensure_owner(user, certification.solution)
     with transaction.atomic():
         solution = _lock(certification.solution)
-        _ensure_editable(solution)
+        ensure_editable(solution)
         certification._history_user = user
         certification.delete()
-        _touch(solution, user=user, reason="certification removed")
+        record_edit(solution, user=user, reason="certification removed")
         _index_after_commit(solution.id)
 
 
@@ -572,10 +573,10 @@ def pilot_create(*, user, solution: Solution, data: Mapping[str, Any]) -> Pilot:
     _validate_pilot(pilot)
     with transaction.atomic():
         current = _lock(solution)
-        _ensure_editable(current)
+        ensure_editable(current)
         pilot.solution = current
         _save(pilot, user=user, reason="create")
-        _touch(current, user=user, reason="pilot added")
+        record_edit(current, user=user, reason="pilot added")
         _index_after_commit(current.id)
     return pilot
 
@@ -586,14 +587,14 @@ def pilot_update(*, user, pilot: Pilot, data: Mapping[str, Any]) -> Pilot:
     _check_fields(data, PILOT_FIELDS)
     with transaction.atomic():
         solution = _lock(pilot.solution)
-        _ensure_editable(solution)
+        ensure_editable(solution)
         current = Pilot.objects.select_for_update().get(pk=pilot.pk)
         for field, value in data.items():
             setattr(current, field, value)
         _validate_pilot(current)
         _reset_verification(current)
         _save(current, user=user, reason="update")
-        _touch(solution, user=user, reason="pilot changed")
+        record_edit(solution, user=user, reason="pilot changed")
         _index_after_commit(solution.id)
     return current
 
@@ -603,10 +604,10 @@ def pilot_delete(*, user, pilot: Pilot) -> None:
     permissions.ensure_owner(user, pilot.solution)
     with transaction.atomic():
         solution = _lock(pilot.solution)
-        _ensure_editable(solution)
+        ensure_editable(solution)
         pilot._history_user = user
         pilot.delete()
-        _touch(solution, user=user, reason="pilot removed")
+        record_edit(solution, user=user, reason="pilot removed")
         _index_after_commit(solution.id)
 
 
@@ -643,10 +644,10 @@ def kpi_create(*, user, pilot: Pilot, data: Mapping[str, Any]) -> Kpi:
     _validate_kpi(kpi)
     with transaction.atomic():
         solution = _lock(pilot.solution)
-        _ensure_editable(solution)
+        ensure_editable(solution)
         _save(kpi, user=user, reason="create")
         _pilot_changed(pilot, user=user)
-        _touch(solution, user=user, reason="KPI added")
+        record_edit(solution, user=user, reason="KPI added")
         _index_after_commit(solution.id)
     return kpi
 
@@ -657,14 +658,14 @@ def kpi_update(*, user, kpi: Kpi, data: Mapping[str, Any]) -> Kpi:
     _check_fields(data, KPI_FIELDS)
     with transaction.atomic():
         solution = _lock(kpi.pilot.solution)
-        _ensure_editable(solution)
+        ensure_editable(solution)
         current = Kpi.objects.select_for_update().get(pk=kpi.pk)
         for field, value in data.items():
             setattr(current, field, value)
         _validate_kpi(current)
         _save(current, user=user, reason="update")
         _pilot_changed(current.pilot, user=user)
-        _touch(solution, user=user, reason="KPI changed")
+        record_edit(solution, user=user, reason="KPI changed")
         _index_after_commit(solution.id)
     return current
 
@@ -674,12 +675,12 @@ def kpi_delete(*, user, kpi: Kpi) -> None:
     permissions.ensure_owner(user, kpi.pilot.solution)
     with transaction.atomic():
         solution = _lock(kpi.pilot.solution)
-        _ensure_editable(solution)
+        ensure_editable(solution)
         pilot = kpi.pilot
         kpi._history_user = user
         kpi.delete()
         _pilot_changed(pilot, user=user)
-        _touch(solution, user=user, reason="KPI removed")
+        record_edit(solution, user=user, reason="KPI removed")
         _index_after_commit(solution.id)
 
 
