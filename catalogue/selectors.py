@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from . import permissions
 from .filters import SolutionFilter
-from .models import Certification, Kpi, Pilot, Solution, Verification
+from .models import Certification, Kpi, Pilot, ReviewEvent, Solution, Verification
 
 HISTORY_IGNORED_FIELDS = ["updated_at"]
 
@@ -127,6 +127,31 @@ def review_queue(*, user) -> ReviewQueue:
         .select_related("solution")
         .prefetch_related("kpis"),
     )
+
+
+def review_events(*, solution: Solution, limit: int = 20) -> list[ReviewEvent]:
+    """The solution's latest review events, each with ``target_label``: the evidence it is
+    about as people name it ("GS (Good Software)", "pilot in Daejeon"), not its stored key
+    (``certification:12``). The solution's evidence is read once for all of them."""
+    events = list(solution.review_events.select_related("actor")[:limit])
+    if any(e.target for e in events):
+        certifications = {c.pk: c for c in solution.certifications.all()}
+        pilots = {p.pk: p for p in solution.pilots.all()}
+        for event in events:
+            event.target_label = _target_label(event.target, certifications, pilots)
+    return events
+
+
+def _target_label(target: str, certifications: dict, pilots: dict) -> str:
+    kind, _sep, key = target.partition(":")
+    pk = int(key) if key.isdigit() else None
+    if kind == "certification":
+        found = certifications.get(pk)
+        return found.get_type_display() if found else _("a removed certification")
+    if kind == "pilot":
+        found = pilots.get(pk)
+        return _("pilot in %(city)s") % {"city": found.city} if found else _("a removed pilot")
+    return target
 
 
 def solution_history(*, user, solution: Solution) -> list[dict[str, Any]]:

@@ -190,7 +190,7 @@ def _solution_page(request: HttpRequest, solution: Solution, status: int = 200, 
     kpi_forms = forms.pop("kpi_forms", {})
     context = {
         "solution": solution,
-        "events": solution.review_events.select_related("actor")[:20],
+        "events": selectors.review_events(solution=solution),
         "image_form": forms.get("image_form") or ImageForm(),
         "certification_form": forms.get("certification_form") or CertificationForm(),
         "pilot_form": forms.get("pilot_form") or PilotForm(),
@@ -378,7 +378,7 @@ def _review_page(request, solution: Solution, status: int = 200, **forms) -> Htt
 
     context = {
         "solution": solution,
-        "events": solution.review_events.select_related("actor")[:20],
+        "events": selectors.review_events(solution=solution),
         "reason_form": forms.get("reason_form") or ReasonForm(),
         "certifications": [
             (cert, form_for(f"certification-{cert.pk}", cert))

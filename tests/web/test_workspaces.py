@@ -1241,3 +1241,17 @@ def test_vendor_opens_a_matched_need_and_lead_but_no_draft_or_unmatched_one(
     lead.status = Lead.Status.CLOSED
     lead.save()
     assert client.get(lead_url).status_code == 404
+
+
+def test_review_history_names_the_evidence_not_its_stored_key(web, vendor_user, operator_user):
+    from catalogue.services import solutions as services
+
+    solution = SolutionFactory(vendor=vendor_user.organisation)
+    pilot = PilotFactory(solution=solution, city="Daejeon")
+    services.pilot_verify(user=operator_user, pilot=pilot, decision="verified")
+    for client, url in (
+        (web(vendor_user), reverse("catalogue:vendor-solution", args=[solution.pk])),
+        (web(operator_user), reverse("catalogue:review-solution", args=[solution.pk])),
+    ):
+        page = _text(client.get(url))
+        assert "(pilot in Daejeon)" in page and f"pilot:{pilot.pk}" not in page
