@@ -68,6 +68,41 @@ urlpatterns = [
         name="vendor-kpi-add",
     ),
     path(
+        "workspace/vendor/solutions/<int:solution_id>/certifications/<int:certification_id>/edit/",
+        views_workspace.vendor_certification_edit,
+        name="vendor-certification-edit",
+    ),
+    path(
+        "workspace/vendor/solutions/<int:solution_id>/certifications/<int:certification_id>/delete/",
+        views_workspace.vendor_certification_delete,
+        name="vendor-certification-delete",
+    ),
+    path(
+        "workspace/vendor/solutions/<int:solution_id>/pilots/<int:pilot_id>/edit/",
+        views_workspace.vendor_pilot_edit,
+        name="vendor-pilot-edit",
+    ),
+    path(
+        "workspace/vendor/solutions/<int:solution_id>/pilots/<int:pilot_id>/delete/",
+        views_workspace.vendor_pilot_delete,
+        name="vendor-pilot-delete",
+    ),
+    path(
+        "workspace/vendor/solutions/<int:solution_id>/pilots/<int:pilot_id>/kpis/<int:kpi_id>/edit/",
+        views_workspace.vendor_kpi_edit,
+        name="vendor-kpi-edit",
+    ),
+    path(
+        "workspace/vendor/solutions/<int:solution_id>/pilots/<int:pilot_id>/kpis/<int:kpi_id>/delete/",
+        views_workspace.vendor_kpi_delete,
+        name="vendor-kpi-delete",
+    ),
+    path(
+        "workspace/vendor/solutions/<int:solution_id>/archive/",
+        views_workspace.vendor_solution_archive,
+        name="vendor-solution-archive",
+    ),
+    path(
         "workspace/vendor/solutions/<int:solution_id>/submit/",
         views_workspace.vendor_solution_submit,
         name="vendor-solution-submit",

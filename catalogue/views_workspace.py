@@ -17,7 +17,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from . import images, permissions, selectors, selectors_organisations
 from .forms_workspace import (
@@ -30,7 +30,7 @@ from .forms_workspace import (
     VerificationForm,
     apply_service_errors,
 )
-from .models import Certification, Organisation, Pilot, Solution, SolutionImage
+from .models import Certification, Kpi, Organisation, Pilot, Solution, SolutionImage
 from .services import organisations as organisation_services
 from .services import solutions as services
 from .services.solutions import ServiceConflict
@@ -201,6 +201,7 @@ def _solution_page(request: HttpRequest, solution: Solution, status: int = 200, 
             matching_services.solution_opportunities(solution=solution, refresh=False)
         ),
         "can_submit": solution.status == Solution.Status.DRAFT,
+        "archived": solution.status == Solution.Status.ARCHIVED,
         "organisation_approved": request.user.organisation.is_approved,
     }
     return render(request, "workspace/solution_detail.html", context, status=status)
@@ -313,6 +314,212 @@ def vendor_kpi_add(request: HttpRequest, solution_id: int, pilot_id: int) -> Htt
             messages.success(request, _("The KPI is added."))
             return redirect("catalogue:vendor-solution", solution_id=solution.pk)
     return _solution_page(request, solution, status=400, kpi_forms={pilot.pk: form})
+
+
+def _back_to_solution(solution: Solution) -> HttpResponse:
+    return redirect("catalogue:vendor-solution", solution_id=solution.pk)
+
+
+def _edit_evidence(
+    request: HttpRequest,
+    solution: Solution,
+    *,
+    form_class: type,
+    instance,
+    save: Callable,
+    title: str,
+    notice: str,
+    success: str,
+) -> HttpResponse:
+    """Edit one piece of evidence with its add form: filled in on GET, saved on POST."""
+    status, refusal = 200, None
+    if request.method == "POST":
+        form = form_class(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                save(form)
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            except (ServiceConflict, PermissionDenied) as error:
+                form.add_error(None, _messages_of(error))
+            else:
+                messages.success(request, success)
+                return _back_to_solution(solution)
+        status = 400
+    else:
+        initial = {name: getattr(instance, name) for name in form_class.base_fields}
+        initial.pop("evidence", None)  # a new file replaces it; none keeps the stored one
+        form = form_class(initial=initial)
+        try:
+            services.ensure_editable(solution)
+        except ServiceConflict as error:  # say so before anything is typed (POST: the service)
+            refusal = error.message
+    context = {
+        "solution": solution,
+        "form": form,
+        "refusal": refusal,
+        "item": instance,
+        "title": title,
+        "notice": notice,
+    }
+    return render(request, "workspace/evidence_form.html", context, status=status)
+
+
+def _act_on(request: HttpRequest, solution: Solution, action: Callable, success: str):
+    """Run a one-button action (delete, archive); its refusal becomes a message, not an error."""
+    try:
+        action()
+    except (ServiceConflict, PermissionDenied) as error:
+        messages.error(request, _messages_of(error))
+    else:
+        messages.success(request, success)
+    return _back_to_solution(solution)
+
+
+@role_required(Organisation.Kind.VENDOR)
+@require_http_methods(["GET", "POST"])
+def vendor_certification_edit(
+    request: HttpRequest, solution_id: int, certification_id: int
+) -> HttpResponse:
+    """Correct a certification (number, dates, evidence file); it is verified again."""
+    solution = _own_solution(request, solution_id)
+    cert = get_object_or_404(Certification, pk=certification_id, solution=solution)
+
+    def save(form):
+        services.certification_update(
+            user=request.user, certification=cert, data=form.service_data()
+        )
+
+    return _edit_evidence(
+        request,
+        solution,
+        form_class=CertificationForm,
+        instance=cert,
+        save=save,
+        title=_("Edit certification"),
+        notice=_(
+            "Saving your changes sends this certification back to the operator: "
+            "it is pending verification again."
+        ),
+        success=_("The certification is saved; it waits for the operator's verification."),
+    )
+
+
+@role_required(Organisation.Kind.VENDOR)
+@require_POST
+def vendor_certification_delete(
+    request: HttpRequest, solution_id: int, certification_id: int
+) -> HttpResponse:
+    """Remove a certification."""
+    solution = _own_solution(request, solution_id)
+    cert = get_object_or_404(Certification, pk=certification_id, solution=solution)
+    return _act_on(
+        request,
+        solution,
+        lambda: services.certification_delete(user=request.user, certification=cert),
+        _("The certification is removed."),
+    )
+
+
+@role_required(Organisation.Kind.VENDOR)
+@require_http_methods(["GET", "POST"])
+def vendor_pilot_edit(request: HttpRequest, solution_id: int, pilot_id: int) -> HttpResponse:
+    """Correct a pilot; it is verified again."""
+    solution = _own_solution(request, solution_id)
+    pilot = get_object_or_404(Pilot, pk=pilot_id, solution=solution)
+
+    def save(form):
+        services.pilot_update(user=request.user, pilot=pilot, data=form.cleaned_data)
+
+    return _edit_evidence(
+        request,
+        solution,
+        form_class=PilotForm,
+        instance=pilot,
+        save=save,
+        title=_("Edit pilot"),
+        notice=_(
+            "Saving your changes sends this pilot back to the operator: "
+            "it is pending verification again."
+        ),
+        success=_("The pilot is saved; it waits for the operator's verification."),
+    )
+
+
+@role_required(Organisation.Kind.VENDOR)
+@require_POST
+def vendor_pilot_delete(request: HttpRequest, solution_id: int, pilot_id: int) -> HttpResponse:
+    """Remove a pilot with its KPIs."""
+    solution = _own_solution(request, solution_id)
+    pilot = get_object_or_404(Pilot, pk=pilot_id, solution=solution)
+    return _act_on(
+        request,
+        solution,
+        lambda: services.pilot_delete(user=request.user, pilot=pilot),
+        _("The pilot and its KPIs are removed."),
+    )
+
+
+def _own_kpi(solution: Solution, pilot_id: int, kpi_id: int) -> Kpi:
+    return get_object_or_404(
+        Kpi.objects.select_related("pilot"), pk=kpi_id, pilot_id=pilot_id, pilot__solution=solution
+    )
+
+
+@role_required(Organisation.Kind.VENDOR)
+@require_http_methods(["GET", "POST"])
+def vendor_kpi_edit(
+    request: HttpRequest, solution_id: int, pilot_id: int, kpi_id: int
+) -> HttpResponse:
+    """Correct a KPI; its pilot is verified again."""
+    solution = _own_solution(request, solution_id)
+    kpi = _own_kpi(solution, pilot_id, kpi_id)
+
+    def save(form):
+        services.kpi_update(user=request.user, kpi=kpi, data=form.cleaned_data)
+
+    return _edit_evidence(
+        request,
+        solution,
+        form_class=KpiForm,
+        instance=kpi,
+        save=save,
+        title=_("Edit KPI"),
+        notice=_(
+            "Saving your changes sends the pilot of this KPI back to the operator: "
+            "it is pending verification again."
+        ),
+        success=_("The KPI is saved; its pilot waits for the operator's verification."),
+    )
+
+
+@role_required(Organisation.Kind.VENDOR)
+@require_POST
+def vendor_kpi_delete(
+    request: HttpRequest, solution_id: int, pilot_id: int, kpi_id: int
+) -> HttpResponse:
+    """Remove a KPI."""
+    solution = _own_solution(request, solution_id)
+    kpi = _own_kpi(solution, pilot_id, kpi_id)
+    return _act_on(
+        request,
+        solution,
+        lambda: services.kpi_delete(user=request.user, kpi=kpi),
+        _("The KPI is removed."),
+    )
+
+
+@role_required(Organisation.Kind.VENDOR)
+@require_POST
+def vendor_solution_archive(request: HttpRequest, solution_id: int) -> HttpResponse:
+    """Take one's own solution off the catalogue for good."""
+    solution = _own_solution(request, solution_id)
+    return _act_on(
+        request,
+        solution,
+        lambda: services.solution_archive(user=request.user, solution=solution),
+        _("The solution is archived: it is off the catalogue and cannot be changed."),
+    )
 
 
 @role_required(Organisation.Kind.VENDOR)

@@ -103,7 +103,8 @@ def test_vendor_lists_a_solution_and_the_operator_publishes_it(
     page.fill(f"#id_{prefix}-baseline", "14")
     page.fill(f"#id_{prefix}-result", "5")
     page.select_option(f"#id_{prefix}-better", "lower")
-    page.locator(f"#pilot-{pilot.pk} form button[type=submit]").click()
+    # the KPI form is the one in the pilot's "Add a KPI" disclosure (edit/delete sit beside it)
+    page.locator(f"#pilot-{pilot.pk} details form button[type=submit]").click()
     page.wait_for_load_state()
     assert "night-time near misses" in page.locator(f"#pilot-{pilot.pk}").inner_text()
 

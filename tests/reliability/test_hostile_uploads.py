@@ -250,7 +250,7 @@ def scripted(db, settings):
         description_ko=f"실시간 주차 센서 {SCRIPT} 설명 {img}",
     )  # fmt: skip
     cert = CertificationFactory(solution=solution, number=f"GS {SCRIPT}")
-    KpiFactory(pilot=PilotFactory(solution=solution, city=f"군 {SCRIPT}"), indicator=SCRIPT)
+    kpi = KpiFactory(pilot=PilotFactory(solution=solution, city=f"군 {SCRIPT}"), indicator=SCRIPT)
     indexing.rebuild()
     buyer_org = OrganisationFactory(
         kind="municipality", tier="county", population=30000, name_ko=f"군청 {SCRIPT}"
@@ -284,13 +284,16 @@ def scripted(db, settings):
     )  # fmt: skip
     operator = UserFactory(organisation=OrganisationFactory(kind="operator"))
     pending = OrganisationFactory(kind="vendor", status="pending", name_en=f"P {SCRIPT}")
+    own = f"/workspace/vendor/solutions/{solution.pk}/"
     pages = {
         None: ["/", f"/solutions/{solution.pk}/", "/search/?q=주차", f"/compare/?ids={solution.pk}",
                "/dashboard/"],
         owner: ["/workspace/vendor/", f"/workspace/vendor/solutions/{solution.pk}/",
                 f"/workspace/vendor/solutions/{solution.pk}/edit/", "/organisation/",
                 f"/api/v1/registrations/{registration.pk}/dossier.html",
-                f"/workspace/vendor/needs/{need.pk}/", f"/workspace/vendor/leads/{lead.pk}/"],
+                f"/workspace/vendor/needs/{need.pk}/", f"/workspace/vendor/leads/{lead.pk}/",
+                f"{own}certifications/{cert.pk}/edit/", f"{own}pilots/{kpi.pilot_id}/edit/",
+                f"{own}pilots/{kpi.pilot_id}/kpis/{kpi.pk}/edit/"],
         buyer: ["/workspace/buyer/", f"/workspace/buyer/needs/{need.pk}/",
                 f"/workspace/buyer/needs/{need.pk}/edit/",
                 f"/workspace/registrations/{registration.pk}/",

@@ -90,6 +90,13 @@ EXPECTED: dict[str, tuple[str, set[str], tuple[str, ...]]] = {
     V + "certifications/": ("owner", VENDORS, ("post",)),
     V + "pilots/": ("owner", VENDORS, ("post",)),
     V + "pilots/<int:pilot_id>/kpis/": ("owner", VENDORS, ("post",)),
+    V + "certifications/<int:certification_id>/edit/": ("owner", VENDORS, ("get", "post")),
+    V + "certifications/<int:certification_id>/delete/": ("owner", VENDORS, ("post",)),
+    V + "pilots/<int:pilot_id>/edit/": ("owner", VENDORS, ("get", "post")),
+    V + "pilots/<int:pilot_id>/delete/": ("owner", VENDORS, ("post",)),
+    V + "pilots/<int:pilot_id>/kpis/<int:kpi_id>/edit/": ("owner", VENDORS, ("get", "post")),
+    V + "pilots/<int:pilot_id>/kpis/<int:kpi_id>/delete/": ("owner", VENDORS, ("post",)),
+    V + "archive/": ("owner", VENDORS, ("post",)),
     V + "submit/": ("owner", VENDORS, ("post",)),
     V + "opportunities/refresh/": ("owner", VENDORS, ("post",)),
     "workspace/evidence/<int:certification_id>/": ("owner+operator", SIGNED_IN, ("get",)),
@@ -128,7 +135,7 @@ ALLAUTH = "accounts/"
 
 PARAM_KIND = {
     "solution_id": "solution", "certification_id": "certification", "pilot_id": "pilot",
-    "image_id": "image", "need_id": "need", "match_id": "match", "lead_id": "lead",
+    "image_id": "image", "kpi_id": "kpi", "need_id": "need", "match_id": "match", "lead_id": "lead",
     "registration_id": "registration", "pk": "registration", "job_id": "job",
     "member_id": "member", "organisation_id": "organisation", "token": "invitation",
 }  # fmt: skip
@@ -199,7 +206,7 @@ def world(db):
         cert = CertificationFactory(solution=solution, number=f"MARKcertification{state}")
         cert.evidence.save("e.pdf", ContentFile(b"%PDF-1.4 MARKevidence" + state.encode()))
         pilot = PilotFactory(solution=solution, summary_en=f"MARKpilot{state}")
-        KpiFactory(pilot=pilot, indicator=f"MARKkpi{state}")
+        kpi = KpiFactory(pilot=pilot, indicator=f"MARKkpi{state}")
         image = SolutionImage.objects.create(
             solution=solution, image="images/x.png", thumbnail="thumbnails/x.png", width=8,
             height=8, format="png", alt_en=f"MARKimage{state}", alt_ko=f"MARKimage{state}",
@@ -218,6 +225,11 @@ def world(db):
             {f"pilot-{pilot.pk}-decision": "verified", f"kpi{pilot.pk}-indicator": "taken",
              f"kpi{pilot.pk}-baseline": "1", f"kpi{pilot.pk}-result": "2",
              f"kpi{pilot.pk}-better": "higher", "city": "X", "country": "KR"},
+        )  # fmt: skip
+        objects[("kpi", state)] = Obj(
+            kpi, "owner-vendor", public, kpi.indicator,
+            {**sid, "pilot_id": pilot.pk, "kpi_id": kpi.pk},
+            {"indicator": "taken", "baseline": "1", "result": "2", "better": "higher"},
         )  # fmt: skip
         objects[("image", state)] = Obj(
             image, "owner-vendor", public, image.alt_en, {**sid, "image_id": image.pk}

@@ -1255,3 +1255,257 @@ def test_review_history_names_the_evidence_not_its_stored_key(web, vendor_user, 
     ):
         page = _text(client.get(url))
         assert "(pilot in Daejeon)" in page and f"pilot:{pilot.pk}" not in page
+
+
+# --- editing and removing evidence, archiving ---------------------------------------------
+
+CERT_POST = {
+    "type": "gs",
+    "number": "GS-26-0002",
+    "issuer": "TTA",
+    "valid_from": "2026-01-01",
+    "valid_until": "2028-12-31",
+}
+
+
+def _pilot_post(**fields):
+    return {"city": "Suncheon", "country": "KR", "tier": "city", **fields}
+
+
+def _kpi_post(**fields):
+    return {"indicator": "energy use", "baseline": "100", "result": "70", "unit": "MWh",
+            "better": "lower", **fields}  # fmt: skip
+
+
+def test_vendor_corrects_a_certificate_number_and_it_is_verified_again(web, vendor_user):
+    solution = _published(vendor=vendor_user.organisation)
+    cert = CertificationFactory(
+        solution=solution, type="gs", number="GS-26-0OO2", verification=Verification.VERIFIED
+    )
+    client = web(vendor_user)
+    page = _text(client.get(reverse("catalogue:vendor-solution", args=[solution.pk])))
+    url = reverse("catalogue:vendor-certification-edit", args=[solution.pk, cert.pk])
+    assert url in page
+    form = client.get(url)
+    assert form.status_code == 200
+    assert 'value="GS-26-0OO2"' in _text(form)
+    assert "pending verification again" in _text(form)
+    response = client.post(url, CERT_POST, follow=True)
+    assert response.redirect_chain[-1][0] == reverse(
+        "catalogue:vendor-solution", args=[solution.pk]
+    )
+    assert "The certification is saved" in _text(response)
+    cert.refresh_from_db()
+    assert cert.number == "GS-26-0002" and cert.issuer == "TTA"
+    assert cert.verification == Verification.PENDING
+    solution.refresh_from_db()
+    assert solution.changed_since_review
+
+
+def test_editing_a_certification_without_a_new_file_keeps_its_evidence(web, vendor_user):
+    solution = SolutionFactory(vendor=vendor_user.organisation)
+    cert = solution_services.certification_create(
+        user=vendor_user,
+        solution=solution,
+        data={
+            "type": "gs",
+            "evidence": SimpleUploadedFile("e.pdf", image_zoo.pdf_document(), "application/pdf"),
+        },
+    )
+    stored = cert.evidence.name
+    url = reverse("catalogue:vendor-certification-edit", args=[solution.pk, cert.pk])
+    assert web(vendor_user).post(url, CERT_POST).status_code == 302
+    cert.refresh_from_db()
+    assert cert.evidence.name == stored and cert.number == CERT_POST["number"]
+
+
+def test_vendor_deletes_a_certification(web, vendor_user):
+    solution = SolutionFactory(vendor=vendor_user.organisation)
+    cert = CertificationFactory(solution=solution, type="gs", number="GS-9")
+    client = web(vendor_user)
+    page = _text(client.get(reverse("catalogue:vendor-solution", args=[solution.pk])))
+    url = reverse("catalogue:vendor-certification-delete", args=[solution.pk, cert.pk])
+    assert f'action="{url}"' in page
+    # a real button whose accessible name says which certification it removes
+    assert re.search(
+        r'<button type="submit"[^>]*>Delete<span class="visually-hidden">: [^<]*GS-9', page
+    )
+    assert client.get(url).status_code == 405
+    response = client.post(url, follow=True)
+    assert "The certification is removed." in _text(response)
+    assert not Certification.objects.filter(pk=cert.pk).exists()
+
+
+def test_vendor_edits_a_pilot_and_it_is_verified_again(web, vendor_user):
+    solution = SolutionFactory(vendor=vendor_user.organisation)
+    pilot = PilotFactory(solution=solution, city="Sejong", verification=Verification.VERIFIED)
+    client = web(vendor_user)
+    url = reverse("catalogue:vendor-pilot-edit", args=[solution.pk, pilot.pk])
+    assert url in _text(client.get(reverse("catalogue:vendor-solution", args=[solution.pk])))
+    form = client.get(url)
+    assert form.status_code == 200 and 'value="Sejong"' in _text(form)
+    response = client.post(url, _pilot_post(population="280000"))
+    assert response.status_code == 302
+    pilot.refresh_from_db()
+    assert (pilot.city, pilot.population) == ("Suncheon", 280000)
+    assert pilot.verification == Verification.PENDING
+
+
+def test_vendor_deletes_a_pilot_with_its_kpis(web, vendor_user):
+    solution = SolutionFactory(vendor=vendor_user.organisation)
+    pilot = PilotFactory(solution=solution, city="Sejong")
+    KpiFactory(pilot=pilot)
+    client = web(vendor_user)
+    url = reverse("catalogue:vendor-pilot-delete", args=[solution.pk, pilot.pk])
+    page = _text(client.get(reverse("catalogue:vendor-solution", args=[solution.pk])))
+    assert f'action="{url}"' in page and "Sejong</span></button>" in page
+    assert client.post(url).status_code == 302
+    assert not Pilot.objects.filter(pk=pilot.pk).exists()
+    assert not Kpi.objects.exists()
+
+
+def test_vendor_edits_a_kpi_and_its_pilot_is_verified_again(web, vendor_user):
+    solution = SolutionFactory(vendor=vendor_user.organisation)
+    pilot = PilotFactory(solution=solution, verification=Verification.VERIFIED)
+    kpi = KpiFactory(pilot=pilot, indicator="waiting time")
+    client = web(vendor_user)
+    url = reverse("catalogue:vendor-kpi-edit", args=[solution.pk, pilot.pk, kpi.pk])
+    assert url in _text(client.get(reverse("catalogue:vendor-solution", args=[solution.pk])))
+    form = client.get(url)
+    assert form.status_code == 200 and 'value="waiting time"' in _text(form)
+    assert client.post(url, _kpi_post()).status_code == 302
+    kpi.refresh_from_db()
+    assert kpi.indicator == "energy use" and kpi.improvement == pytest.approx(0.3)
+    pilot.refresh_from_db()
+    assert pilot.verification == Verification.PENDING
+
+
+def test_vendor_deletes_a_kpi(web, vendor_user):
+    solution = SolutionFactory(vendor=vendor_user.organisation)
+    kpi = KpiFactory(pilot=PilotFactory(solution=solution))
+    url = reverse("catalogue:vendor-kpi-delete", args=[solution.pk, kpi.pilot.pk, kpi.pk])
+    response = web(vendor_user).post(url, follow=True)
+    assert "The KPI is removed." in _text(response)
+    assert not Kpi.objects.filter(pk=kpi.pk).exists()
+
+
+def _evidence_urls(solution, cert, pilot, kpi) -> dict[str, tuple[str, dict]]:
+    s = solution.pk
+    return {
+        "certification-edit": (
+            reverse("catalogue:vendor-certification-edit", args=[s, cert.pk]), CERT_POST),
+        "certification-delete": (
+            reverse("catalogue:vendor-certification-delete", args=[s, cert.pk]), {}),
+        "pilot-edit": (reverse("catalogue:vendor-pilot-edit", args=[s, pilot.pk]), _pilot_post()),
+        "pilot-delete": (reverse("catalogue:vendor-pilot-delete", args=[s, pilot.pk]), {}),
+        "kpi-edit": (reverse("catalogue:vendor-kpi-edit", args=[s, pilot.pk, kpi.pk]), _kpi_post()),
+        "kpi-delete": (reverse("catalogue:vendor-kpi-delete", args=[s, pilot.pk, kpi.pk]), {}),
+        "archive": (reverse("catalogue:vendor-solution-archive", args=[s]), {}),
+    }  # fmt: skip
+
+
+def _evidence_of(solution):
+    pilot = PilotFactory(solution=solution, city="Sejong")
+    kpi = KpiFactory(pilot=pilot, indicator="waiting time")
+    return CertificationFactory(solution=solution, number="N-1"), pilot, kpi
+
+
+def _unchanged(solution, cert, pilot, kpi) -> bool:
+    solution.refresh_from_db()
+    return (
+        Certification.objects.get(pk=cert.pk).number == "N-1"
+        and Pilot.objects.get(pk=pilot.pk).city == "Sejong"
+        and Kpi.objects.filter(pk=kpi.pk, indicator="waiting time").exists()
+        and solution.status != Solution.Status.ARCHIVED
+    )
+
+
+EDIT_ERRORS = {  # what is posted, the field refused, a typed value the page must keep
+    "certification": (
+        {**CERT_POST, "number": "NEW-1", "valid_from": "2028-01-01", "valid_until": "2026-01-01"},
+        "valid_until",
+        "NEW-1",
+    ),
+    "pilot": (_pilot_post(city="Busan", country="Korea"), "country", "Busan"),
+    "kpi": (_kpi_post(indicator="queue length", baseline="ten"), "baseline", "queue length"),
+}
+
+
+@pytest.mark.parametrize("kind", EDIT_ERRORS)
+def test_evidence_edit_errors_stay_next_to_the_field_and_keep_what_was_typed(
+    web, vendor_user, kind
+):
+    solution = SolutionFactory(vendor=vendor_user.organisation)
+    evidence = _evidence_of(solution)
+    data, field, typed = EDIT_ERRORS[kind]
+    url, _valid = _evidence_urls(solution, *evidence)[f"{kind}-edit"]
+    response = web(vendor_user).post(url, data)
+    assert response.status_code == 400
+    assert _field_errors(response, field)
+    assert f'value="{typed}"' in _text(response)
+    assert _unchanged(solution, *evidence)
+
+
+def test_vendor_cannot_edit_or_delete_another_vendors_evidence(web, vendor_user, other_vendor_user):
+    theirs = _published(vendor=other_vendor_user.organisation)
+    evidence = _evidence_of(theirs)
+    own = SolutionFactory(vendor=vendor_user.organisation)
+    client = web(vendor_user)
+    for name, (url, data) in _evidence_urls(theirs, *evidence).items():
+        if name.endswith("-edit"):
+            assert client.get(url).status_code == 404, name
+        assert client.post(url, data).status_code == 404, name
+    # nor through the address of their own solution
+    for name, (url, data) in _evidence_urls(own, *evidence).items():
+        if name != "archive":
+            assert client.post(url, data).status_code == 404, name
+    assert _unchanged(theirs, *evidence)
+
+
+def test_anonymous_visitor_is_sent_to_sign_in_to_edit_evidence(web, vendor_user):
+    solution = SolutionFactory(vendor=vendor_user.organisation)
+    evidence = _evidence_of(solution)
+    for name, (url, data) in _evidence_urls(solution, *evidence).items():
+        response = web().post(url, data)
+        assert response.status_code == 302, name
+        assert response["Location"].startswith(reverse("account_login")), name
+    assert _unchanged(solution, *evidence)
+
+
+def test_vendor_archives_a_solution_after_a_confirmation_step(web, vendor_user):
+    solution = _published(vendor=vendor_user.organisation)
+    client = web(vendor_user)
+    url = reverse("catalogue:vendor-solution-archive", args=[solution.pk])
+    page = _text(client.get(reverse("catalogue:vendor-solution", args=[solution.pk])))
+    assert f'action="{url}"' in page and "Archiving is final" in page
+    assert client.get(url).status_code == 405
+    response = client.post(url, follow=True)
+    assert "The solution is archived" in _text(response)
+    assert f'action="{url}"' not in _text(response)  # the button is gone once archived
+    solution.refresh_from_db()
+    assert solution.status == Solution.Status.ARCHIVED
+    response = client.post(url, follow=True)
+    assert "already archived" in _text(response)
+
+
+def test_an_archived_solutions_evidence_cannot_be_changed_and_says_why(web, vendor_user):
+    solution = SolutionFactory(vendor=vendor_user.organisation, status=Solution.Status.ARCHIVED)
+    evidence = _evidence_of(solution)
+    client = web(vendor_user)
+    page = _text(client.get(reverse("catalogue:vendor-solution", args=[solution.pk])))
+    urls = _evidence_urls(solution, *evidence)
+    for url, _data in urls.values():
+        assert url not in page
+    for name, (url, data) in urls.items():
+        if name == "archive":
+            continue
+        if name.endswith("-edit"):
+            response = client.get(url)
+            assert "Archived solutions cannot be changed." in _text(response), name
+            assert "<form" not in _text(response).split("<main", 1)[-1], name
+        response = client.post(url, data, follow=True)
+        assert response.status_code == (400 if name.endswith("-edit") else 200), name
+        assert "Archived solutions cannot be changed." in _text(response), name
+    assert Certification.objects.get(pk=evidence[0].pk).number == "N-1"
+    assert Pilot.objects.get(pk=evidence[1].pk).city == "Sejong"
+    assert Kpi.objects.filter(pk=evidence[2].pk).exists()
