@@ -1509,3 +1509,18 @@ def test_an_archived_solutions_evidence_cannot_be_changed_and_says_why(web, vend
     assert Certification.objects.get(pk=evidence[0].pk).number == "N-1"
     assert Pilot.objects.get(pk=evidence[1].pk).city == "Sejong"
     assert Kpi.objects.filter(pk=evidence[2].pk).exists()
+
+
+def test_evidence_edit_pages_are_korean_on_korean_pages(web, vendor_user):
+    solution = SolutionFactory(vendor=vendor_user.organisation)
+    cert, pilot, kpi = _evidence_of(solution)
+    client = web(vendor_user, language="ko")
+    for url in (
+        reverse("catalogue:vendor-certification-edit", args=[solution.pk, cert.pk]),
+        reverse("catalogue:vendor-pilot-edit", args=[solution.pk, pilot.pk]),
+        reverse("catalogue:vendor-kpi-edit", args=[solution.pk, pilot.pk, kpi.pk]),
+    ):
+        page = _text(client.get(url))
+        assert "검증 대기" in page and "pending verification" not in page, url
+    page = _text(client.get(reverse("catalogue:vendor-solution", args=[solution.pk])))
+    assert "Archiving is final" not in page and "Delete" not in page
