@@ -337,6 +337,12 @@ class Pilot(models.Model):
     def __str__(self) -> str:
         return f"{self.city} ({self.country})"
 
+    @property
+    def counts_as_evidence(self) -> bool:
+        """Whether its results count (charts, comparisons, figures): unless an operator
+        rejected it, as a rejected certification is never valid (matching scores alike)."""
+        return self.verification != Verification.REJECTED
+
 
 # What a KPI's baseline or result may be, either sign: far beyond any measured indicator, and
 # small enough that their difference, the improvement and the JSON stay finite.

@@ -273,7 +273,7 @@ def solution_detail(request: HttpRequest, solution_id: int) -> HttpResponse:
         (
             pilot,
             pick(pilot, "summary", language),
-            [kpi_chart(k) for k in pilot.kpis.all()] if _accepted(pilot) else [],
+            [kpi_chart(k) for k in pilot.kpis.all()] if pilot.counts_as_evidence else [],
         )
         for pilot in solution.pilots.all()
     ]
@@ -298,11 +298,6 @@ def solution_detail(request: HttpRequest, solution_id: int) -> HttpResponse:
             "today": today,
         },
     )
-
-
-def _accepted(pilot: Pilot) -> bool:
-    """Whether a pilot's figures count: every pilot but those the operator rejected."""
-    return pilot.verification != Verification.REJECTED
 
 
 def _compare_ids(request: HttpRequest) -> list[int]:
@@ -391,7 +386,7 @@ def compare(request: HttpRequest) -> HttpResponse:
     language = (get_language() or "ko")[:2]
     columns = []
     for s in solutions:
-        pilots = [p for p in s.pilots.all() if _accepted(p)]
+        pilots = [p for p in s.pilots.all() if p.counts_as_evidence]
         kpis = [k for p in pilots for k in p.kpis.all()]
         improvements = [k.improvement for k in kpis if k.improvement is not None]
         columns.append(
