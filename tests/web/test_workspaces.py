@@ -72,6 +72,14 @@ def _published(vendor=None, **fields) -> Solution:
     return solution
 
 
+def _certification_with_evidence(vendor_user, solution):
+    """A GS certification of ``solution`` with a PDF evidence file, as its vendor adds it."""
+    evidence = SimpleUploadedFile("e.pdf", image_zoo.pdf_document(), "application/pdf")
+    return solution_services.certification_create(
+        user=vendor_user, solution=solution, data={"type": "gs", "evidence": evidence}
+    )
+
+
 def _text(response) -> str:
     return response.content.decode()
 
@@ -352,14 +360,7 @@ def test_evidence_file_is_only_for_its_vendor_and_the_operator(
     web, vendor_user, other_vendor_user, operator_user
 ):
     solution = _published(vendor=vendor_user.organisation)
-    cert = solution_services.certification_create(
-        user=vendor_user,
-        solution=solution,
-        data={
-            "type": "gs",
-            "evidence": SimpleUploadedFile("e.pdf", image_zoo.pdf_document(), "application/pdf"),
-        },
-    )
+    cert = _certification_with_evidence(vendor_user, solution)
     url = reverse("catalogue:evidence", args=[cert.pk])
     assert web(vendor_user).get(url).status_code == 200
     assert web(operator_user).get(url).status_code == 200
@@ -1304,14 +1305,7 @@ def test_vendor_corrects_a_certificate_number_and_it_is_verified_again(web, vend
 
 def test_editing_a_certification_without_a_new_file_keeps_its_evidence(web, vendor_user):
     solution = SolutionFactory(vendor=vendor_user.organisation)
-    cert = solution_services.certification_create(
-        user=vendor_user,
-        solution=solution,
-        data={
-            "type": "gs",
-            "evidence": SimpleUploadedFile("e.pdf", image_zoo.pdf_document(), "application/pdf"),
-        },
-    )
+    cert = _certification_with_evidence(vendor_user, solution)
     stored = cert.evidence.name
     url = reverse("catalogue:vendor-certification-edit", args=[solution.pk, cert.pk])
     assert web(vendor_user).post(url, CERT_POST).status_code == 302
